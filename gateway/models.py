@@ -1,0 +1,158 @@
+"""SQLModel tables: the gateway's configuration, its events, and the chat's history."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Optional
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now_s() -> int:
+    return int(time.time())
+
+
+def _json(default: Any = None) -> Any:
+    return Field(default_factory=(lambda: [] if default is None else default), sa_column=Column(JSON, nullable=False))
+
+
+class Key(SQLModel, table=True):
+    """An API key; only the SHA-256 of the raw key is kept."""
+
+    __tablename__ = "keys"
+
+    key_id: str = Field(default_factory=new_id, primary_key=True)
+    name: str = ""
+    key_hash: str = Field(index=True, unique=True)
+    key_hint: str = ""
+    tags: list[str] = _json()
+    created_at: int = Field(default_factory=now_s, sa_type=BigInteger)
+    updated_at: int = Field(default_factory=now_s, sa_type=BigInteger)
+    revoked: bool = False
+    revoked_reason: str = ""
+    cost_limit_in_usd: float = 0.0
+    cost_limit_in_usd_over_time: float = 0.0
+    cost_limit_in_usd_unit: str = ""
+    rate_limit_over_time: int = 0
+    rate_limit_unit: str = ""
+    ttl: str = ""
+    expires_at: Optional[int] = Field(default=None, sa_type=BigInteger)
+    setting_ids: list[str] = _json()
+    allowed_paths: list[dict[str, str]] = _json()
+    allowed_models: list[str] = _json()
+    should_log_request: bool = False
+    should_log_response: bool = False
+    cache_enabled: bool = False
+    cache_ttl_s: int = 0
+
+
+class ProviderSetting(SQLModel, table=True):
+    """Credentials, URL and prices for one provider."""
+
+    __tablename__ = "provider_settings"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    provider: str = Field(index=True)
+    name: str = ""
+    setting: dict[str, Any] = _json({})
+    allowed_models: list[str] = _json()
+    cost_map: dict[str, Any] = _json({})
+    created_at: int = Field(default_factory=now_s, sa_type=BigInteger)
+    updated_at: int = Field(default_factory=now_s, sa_type=BigInteger)
+
+
+class CustomProvider(SQLModel, table=True):
+    """An OpenAI-compatible upstream (e.g. llama-server) with one or more deployment URLs."""
+
+    __tablename__ = "custom_providers"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    provider: str = Field(index=True, unique=True)
+    urls: list[str] = _json()
+    route_configs: list[dict[str, Any]] = _json()
+    authentication_param: str = ""
+    created_at: int = Field(default_factory=now_s, sa_type=BigInteger)
+    updated_at: int = Field(default_factory=now_s, sa_type=BigInteger)
+
+
+class Route(SQLModel, table=True):
+    """A named path with ordered steps (provider + model), retries, failover and cache."""
+
+    __tablename__ = "routes"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str = ""
+    path: str = Field(index=True, unique=True)
+    steps: list[dict[str, Any]] = _json()
+    key_ids: list[str] = _json()
+    cache_config: dict[str, Any] = _json({})
+    retries: int = 0
+    created_at: int = Field(default_factory=now_s, sa_type=BigInteger)
+    updated_at: int = Field(default_factory=now_s, sa_type=BigInteger)
+
+
+class Event(SQLModel, table=True):
+    """One proxied request."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_key_created", "key_id", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    created_at: float = Field(default_factory=time.time, index=True)
+    key_id: str = ""
+    tags: list[str] = _json()
+    provider: str = ""
+    model: str = Field(default="", index=True)
+    path: str = ""
+    method: str = "POST"
+    route_id: str = ""
+    status: int = Field(default=0, index=True)
+    stream: bool = False
+    prompt_token_count: int = 0
+    completion_token_count: int = 0
+    cost_in_usd: float = 0.0
+    latency_in_ms: float = 0.0
+    time_to_first_token_ms: Optional[float] = None
+    cache_hit: bool = False
+    upstream: str = ""
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    custom_id: str = ""
+    request: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    response: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Conversation(SQLModel, table=True):
+    """A chat conversation shown in the sidebar."""
+
+    __tablename__ = "conversations"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    title: str = ""
+    settings: dict[str, Any] = _json({})
+    created_at: float = Field(default_factory=time.time)
+    updated_at: float = Field(default_factory=time.time, index=True)
+
+
+class Message(SQLModel, table=True):
+    """One message of a conversation, with its thinking, tool calls and usage."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_conv_pos", "conversation_id", "position"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversations.id", ondelete="CASCADE")
+    position: int = 0
+    role: str = "user"
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    reasoning: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    tool_calls: list[dict[str, Any]] = _json()
+    tool_call_id: str = ""
+    name: str = ""
+    meta: dict[str, Any] = _json({})
+    created_at: float = Field(default_factory=time.time)

@@ -1,0 +1,233 @@
+"""Shared fast state (rate windows, spend counters, cache, invalidation): Redis, or in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+log = logging.getLogger("gateway.store")
+
+Listener = Callable[[str], Awaitable[None] | None]
+
+# One round trip, atomic on the server: increments the window counter and sets its expiry once.
+_INCR_WINDOW = """
+local c = redis.call('INCR', KEYS[1])
+if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return c
+"""
+
+
+class Store(Protocol):
+    async def incr_window(self, key: str, ttl_s: float) -> int: ...
+    async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float: ...
+    async def get(self, key: str) -> bytes | None: ...
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool: ...
+    async def delete(self, key: str) -> None: ...
+    async def publish(self, channel: str, message: str) -> None: ...
+    async def subscribe(self, channel: str, listener: Listener) -> None: ...
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...
+
+
+class LocalStore:
+    """In-process store with expiries, for one gateway process without Redis."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[object, float | None]] = {}
+        self._listeners: dict[str, list[Listener]] = {}
+
+    def _live(self, key: str) -> object | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= time.monotonic():
+            del self._data[key]
+            return None
+        return value
+
+    def _expiry(self, ttl_s: float | None) -> float | None:
+        return None if ttl_s is None else time.monotonic() + ttl_s
+
+    async def incr_window(self, key: str, ttl_s: float) -> int:
+        current = self._live(key)
+        if current is None:
+            self._data[key] = (1, self._expiry(ttl_s))
+            return 1
+        count = int(current) + 1  # type: ignore[call-overload]
+        self._data[key] = (count, self._data[key][1])
+        return count
+
+    async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float:
+        current = self._live(key)
+        if current is None:
+            self._data[key] = (amount, self._expiry(ttl_s))
+            return amount
+        total = float(current) + amount  # type: ignore[arg-type]
+        self._data[key] = (total, self._data[key][1])
+        return total
+
+    async def get(self, key: str) -> bytes | None:
+        value = self._live(key)
+        if value is None:
+            return None
+        return value if isinstance(value, bytes) else str(value).encode()
+
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool:
+        if only_if_absent and self._live(key) is not None:
+            return False
+        self._data[key] = (value, self._expiry(ttl_s))
+        return True
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key, None)
+
+    async def publish(self, channel: str, message: str) -> None:
+        for listener in self._listeners.get(channel, []):
+            result = listener(message)
+            if asyncio.iscoroutine(result):
+                await result
+
+    async def subscribe(self, channel: str, listener: Listener) -> None:
+        self._listeners.setdefault(channel, []).append(listener)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._data.clear()
+
+
+class RedisStore:
+    """Redis-backed store shared by every gateway process; all keys carry `prefix`."""
+
+    def __init__(self, url: str, prefix: str = "dictachat:") -> None:
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url, socket_connect_timeout=2, socket_timeout=2, health_check_interval=30)
+        self._prefix = prefix
+        self._incr_window = self._redis.register_script(_INCR_WINDOW)
+        self._tasks: list[asyncio.Task] = []
+
+    def _k(self, key: str) -> str:
+        return self._prefix + key
+
+    async def incr_window(self, key: str, ttl_s: float) -> int:
+        return int(await self._incr_window(keys=[self._k(key)], args=[max(1, int(ttl_s * 1000))]))
+
+    async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incrbyfloat(self._k(key), amount)
+            if ttl_s is not None:
+                pipe.expire(self._k(key), max(1, int(ttl_s)), nx=True)
+            result = await pipe.execute()
+        return float(result[0])
+
+    async def get(self, key: str) -> bytes | None:
+        return await self._redis.get(self._k(key))
+
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool:
+        px = None if ttl_s is None else max(1, int(ttl_s * 1000))
+        return bool(await self._redis.set(self._k(key), value, px=px, nx=only_if_absent))
+
+    async def delete(self, key: str) -> None:
+        await self._redis.delete(self._k(key))
+
+    async def publish(self, channel: str, message: str) -> None:
+        await self._redis.publish(self._k(channel), message)
+
+    async def subscribe(self, channel: str, listener: Listener) -> None:
+        self._tasks.append(asyncio.create_task(self._listen(self._k(channel), listener)))
+
+    async def _listen(self, channel: str, listener: Listener) -> None:
+        while True:
+            try:
+                pubsub = self._redis.pubsub()
+                await pubsub.subscribe(channel)
+                async for msg in pubsub.listen():
+                    if msg.get("type") == "message":
+                        data = msg["data"]
+                        result = listener(data.decode() if isinstance(data, bytes) else str(data))
+                        if asyncio.iscoroutine(result):
+                            await result
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis away: retry quietly, local caches expire on their own.
+                log.warning("redis subscription lost (%s); retrying", exc)
+                await asyncio.sleep(1)
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except Exception:
+            return False
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self._redis.aclose()
+
+
+class FallbackStore:
+    """Uses Redis, and a local store while Redis is unreachable, so the gateway keeps serving."""
+
+    def __init__(self, primary: RedisStore) -> None:
+        self.primary = primary
+        self.local = LocalStore()
+        self.degraded_until = 0.0
+
+    async def _call(self, name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if time.monotonic() >= self.degraded_until:
+            try:
+                return await getattr(self.primary, name)(*args, **kwargs)
+            except (ConnectionError, OSError, TimeoutError) as exc:
+                self._degrade(exc)
+            except Exception as exc:
+                if exc.__class__.__module__.startswith("redis"):
+                    self._degrade(exc)
+                else:
+                    raise
+        return await getattr(self.local, name)(*args, **kwargs)
+
+    def _degrade(self, exc: Exception) -> None:
+        log.warning("redis unavailable (%s): using in-process limits and cache for 5 s", exc)
+        self.degraded_until = time.monotonic() + 5.0
+
+    async def incr_window(self, key: str, ttl_s: float) -> int:
+        return await self._call("incr_window", key, ttl_s)
+
+    async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float:
+        return await self._call("incr_float", key, amount, ttl_s)
+
+    async def get(self, key: str) -> bytes | None:
+        return await self._call("get", key)
+
+    async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool:
+        return await self._call("set", key, value, ttl_s, only_if_absent)
+
+    async def delete(self, key: str) -> None:
+        await self._call("delete", key)
+
+    async def publish(self, channel: str, message: str) -> None:
+        await self.local.publish(channel, message)
+        await self._call("publish", channel, message)
+
+    async def subscribe(self, channel: str, listener: Listener) -> None:
+        await self.local.subscribe(channel, listener)
+        await self.primary.subscribe(channel, listener)
+
+    async def ping(self) -> bool:
+        return await self.primary.ping()
+
+    async def close(self) -> None:
+        await self.primary.close()
+
+
+def make_store(redis_url: str, prefix: str = "dictachat:") -> Store:
+    """Redis (with in-process fallback) when `redis_url` is set, else in-process."""
+    if not redis_url:
+        return LocalStore()
+    return FallbackStore(RedisStore(redis_url, prefix))
