@@ -1,0 +1,25 @@
+"""What every HTTP app of one gateway process shares: settings, store, engine, start time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from gateway.settings import Settings
+from gateway.store import Store
+
+CONFIG_CHANNEL = "config"
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+    engine: Engine
+    started_at: float = field(default_factory=time.time)
+
+    async def config_changed(self, kind: str) -> None:
+        """Tell every gateway process (via the store) that keys/providers/routes changed."""
+        await self.store.publish(CONFIG_CHANNEL, kind)
