@@ -1,0 +1,249 @@
+"""A scripted OpenAI-compatible upstream for deterministic tests.
+
+Markers in the last user message pick the script: `[reasoning]`, `[tool:NAME {json}]`, `[slow]`,
+`[error]`, `[cut]`, `[xss]`, `[long]`; Hebrew in the question gets a Hebrew answer.
+Run: `python -m tests.fake_upstream --port N [--name NAME]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+MODEL = "scripted-model"
+_TOOL = re.compile(r"\[tool:(\w+)\s*(\{.*?\})?\]", re.S)
+_HEBREW = re.compile(r"[\u0590-\u05FF]")
+
+
+@dataclass
+class Stats:
+    requests: list[dict] = field(default_factory=list)
+    active_streams: int = 0
+    completed_streams: int = 0
+    cancelled_streams: int = 0
+
+
+@dataclass
+class Script:
+    """What to send: thinking, answer pieces, tool calls, and how."""
+
+    thinking: str = ""
+    answer_parts: list[str] = field(default_factory=list)
+    tool_call: dict | None = None
+    reasoning_field: bool = False
+    delay_s: float = 0.0
+    cut_after: int | None = None
+
+
+def _last_user(messages: list[dict]) -> str:
+    for msg in reversed(messages):
+        if msg.get("role") == "user":
+            content = msg.get("content")
+            if isinstance(content, list):
+                return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+            return content or ""
+    return ""
+
+
+def _words(text: str) -> list[str]:
+    return [w + " " for w in text.split(" ")]
+
+
+def build_script(messages: list[dict]) -> Script:
+    """Choose the scripted reply from the conversation."""
+    question = _last_user(messages)
+    tool_results = [m for m in messages if m.get("role") == "tool"]
+    hebrew = bool(_HEBREW.search(question))
+    script = Script(reasoning_field="[reasoning]" in question)
+    script.thinking = (
+        "המשתמש שואל שאלה. אענה בקצרה ובבהירות." if hebrew else "The user asks a question. I will answer briefly and clearly."
+    )
+    tool = _TOOL.search(question)
+    if tool and not tool_results:
+        args = tool.group(2) or "{}"
+        script.tool_call = {"name": tool.group(1), "arguments": args}
+        script.thinking = f"I should call the {tool.group(1)} tool."
+        return script
+    if tool_results:
+        result = tool_results[-1].get("content", "")
+        answer = f"לפי הכלי: {result}" if hebrew else f"The tool says: {result}"
+    elif "[xss]" in question:
+        answer = "Here is markup: <img src=x onerror=alert(1)> and <script>alert(2)</script> done."
+    elif "[long]" in question:
+        answer = " ".join(f"word{i}" for i in range(4000))
+    elif hebrew:
+        answer = "שלום! זו **תשובה** בעברית.\n\n- פריט ראשון\n- פריט שני\n\n```python\nprint('hello')\n```"
+    else:
+        answer = "Hello! This is a **scripted** answer.\n\n- first item\n- second item\n\n```python\nprint('hello')\n```"
+    script.answer_parts = _words(answer)
+    if "[slow]" in question:
+        script.answer_parts = _words(" ".join(f"slow{i}" for i in range(400)))
+        script.delay_s = 0.05
+    if "[cut]" in question:
+        script.cut_after = 5
+    return script
+
+
+def _usage(messages: list[dict], completion: int) -> dict:
+    prompt = sum(len(str(m.get("content") or "").split()) + 4 for m in messages)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _chunk(cid: str, model: str, delta: dict, finish: str | None = None) -> dict:
+    return {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+class Upstream:
+    """The aiohttp application and its counters."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.stats = Stats()
+        self.app = web.Application()
+        self.app.add_routes(
+            [
+                web.get("/health", self.health),
+                web.get("/v1/models", self.models),
+                web.get("/models", self.models),
+                web.post("/v1/chat/completions", self.chat),
+                web.post("/chat/completions", self.chat),
+                web.get("/_stats", self.get_stats),
+                web.post("/_reset", self.reset),
+            ]
+        )
+
+    async def health(self, _: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def models(self, _: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": MODEL, "object": "model", "owned_by": self.name}]})
+
+    async def get_stats(self, _: web.Request) -> web.Response:
+        s = self.stats
+        return web.json_response(
+            {
+                "name": self.name,
+                "requests": s.requests,
+                "active_streams": s.active_streams,
+                "completed_streams": s.completed_streams,
+                "cancelled_streams": s.cancelled_streams,
+            }
+        )
+
+    async def reset(self, _: web.Request) -> web.Response:
+        self.stats = Stats()
+        return web.json_response({"ok": True})
+
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.stats.requests.append({"body": body, "headers": {k.lower(): v for k, v in request.headers.items()}})
+        messages = body.get("messages") or []
+        if "[error]" in _last_user(messages):
+            return web.json_response({"error": {"message": "scripted failure", "type": "server_error"}}, status=500)
+        script = build_script(messages)
+        model = body.get("model") or MODEL
+        if body.get("stream"):
+            return await self._stream(request, body, script, model)
+        return web.json_response(self._complete(messages, script, model))
+
+    def _complete(self, messages: list[dict], script: Script, model: str) -> dict:
+        message: dict = {"role": "assistant", "content": ""}
+        completion = len(script.thinking.split())
+        if script.tool_call:
+            message["tool_calls"] = [{"id": "call_1", "type": "function", "function": script.tool_call}]
+            message["content"] = None
+            finish = "tool_calls"
+        else:
+            answer = "".join(script.answer_parts).rstrip()
+            completion += len(script.answer_parts)
+            if script.reasoning_field:
+                message["reasoning_content"] = script.thinking
+                message["content"] = answer
+            else:
+                message["content"] = f"<think>{script.thinking}</think>{answer}"
+            finish = "stop"
+        return {
+            "id": "chatcmpl-" + uuid.uuid4().hex[:12],
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+            "usage": _usage(messages, completion),
+        }
+
+    async def _stream(self, request: web.Request, body: dict, script: Script, model: str) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        await resp.prepare(request)
+        cid = "chatcmpl-" + uuid.uuid4().hex[:12]
+        self.stats.active_streams += 1
+        sent = 0
+        try:
+            deltas = self._deltas(script)
+            for delta, finish in deltas:
+                if script.cut_after is not None and sent >= script.cut_after:
+                    request.transport.close()  # type: ignore[union-attr]
+                    return resp
+                await resp.write(f"data: {json.dumps(_chunk(cid, model, delta, finish), ensure_ascii=False)}\n\n".encode())
+                sent += 1
+                await asyncio.sleep(script.delay_s)
+            if (body.get("stream_options") or {}).get("include_usage"):
+                completion = len(script.thinking.split()) + len(script.answer_parts)
+                final = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
+                         "choices": [], "usage": _usage(body.get("messages") or [], completion)}
+                await resp.write(f"data: {json.dumps(final)}\n\n".encode())
+            await resp.write(b"data: [DONE]\n\n")
+            self.stats.completed_streams += 1
+            return resp
+        except (ConnectionResetError, asyncio.CancelledError):
+            self.stats.cancelled_streams += 1
+            raise
+        finally:
+            self.stats.active_streams -= 1
+
+    def _deltas(self, script: Script) -> list[tuple[dict, str | None]]:
+        out: list[tuple[dict, str | None]] = [({"role": "assistant", "content": ""}, None)]
+        thought = _words(script.thinking)
+        if script.reasoning_field:
+            out += [({"reasoning_content": w}, None) for w in thought]
+        else:
+            # Split the tags across chunks on purpose: clients must cope.
+            out += [({"content": "<thi"}, None), ({"content": "nk>"}, None)]
+            out += [({"content": w}, None) for w in thought]
+            out += [({"content": "</think>"}, None)]
+        if script.tool_call:
+            args = script.tool_call["arguments"]
+            half = len(args) // 2
+            out.append(({"tool_calls": [{"index": 0, "id": "call_1", "type": "function",
+                                         "function": {"name": script.tool_call["name"], "arguments": args[:half]}}]}, None))
+            out.append(({"tool_calls": [{"index": 0, "function": {"arguments": args[half:]}}]}, None))
+            out.append(({}, "tool_calls"))
+            return out
+        out += [({"content": w}, None) for w in script.answer_parts]
+        out.append(({}, "stop"))
+        return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--name", default="upstream")
+    args = parser.parse_args()
+    web.run_app(Upstream(args.name).app, host=args.host, port=args.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()
