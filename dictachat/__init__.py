@@ -1,0 +1,1 @@
+"""DictaChat: the Reflex chat and admin dashboard."""

@@ -1,0 +1,1 @@
+"""Reflex states, one small class per page or concern."""
