@@ -1,0 +1,259 @@
+"""Turn an OpenAI-style SSE stream into chat events: thinking, answer text, tool calls, usage.
+
+Pure Python, no I/O: `SSEDecoder` splits the byte stream into `data:` payloads and
+`StreamParser` turns each payload into events. `<think>` tags may arrive split across chunks,
+may be left unclosed, or the opening tag may live in the prompt template (only `</think>` is
+streamed); thinking may also arrive as `reasoning_content` deltas.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Union
+
+OPEN_TAG = "<think>"
+CLOSE_TAG = "</think>"
+DONE = "[DONE]"
+
+
+@dataclass(frozen=True)
+class ThinkingDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Rethink:
+    """The answer text streamed so far was thinking: a `</think>` came with no `<think>` before it."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    index: int
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True)
+class Finish:
+    reason: str
+
+
+@dataclass(frozen=True)
+class StreamError:
+    """An error sent inside the stream (the upstream died after the response had started)."""
+
+    message: str
+    code: str = ""
+
+
+Event = Union[ThinkingDelta, AnswerDelta, Rethink, ToolCallDelta, Usage, Finish, StreamError]
+
+
+class SSEDecoder:
+    """Split Server-Sent Events text into the payloads of their `data:` fields."""
+
+    def __init__(self) -> None:
+        self._line = ""
+        self._data: list[str] = []
+
+    def feed(self, text: str) -> list[str]:
+        """Consume a piece of the stream; return the payloads of the events it completed."""
+        out: list[str] = []
+        lines = (self._line + text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self._line = lines.pop()  # the last piece is an incomplete line (or "")
+        for line in lines:
+            if line == "":
+                if self._data:
+                    out.append("\n".join(self._data))
+                    self._data = []
+            elif line.startswith("data:"):
+                value = line[5:]
+                self._data.append(value[1:] if value.startswith(" ") else value)
+            # Comments (":"), "event:", "id:" and "retry:" fields carry nothing we use.
+        return out
+
+    def close(self) -> list[str]:
+        """Flush an event the stream ended without terminating by a blank line."""
+        return self.feed("\n\n") if (self._line or self._data) else []
+
+
+def _partial_tag_suffix(text: str, tags: tuple[str, ...]) -> int:
+    """Length of the longest end of `text` that could be the start of one of `tags`."""
+    best = 0
+    for tag in tags:
+        for size in range(min(len(tag) - 1, len(text)), 0, -1):
+            if text.endswith(tag[:size]):
+                best = max(best, size)
+                break
+    return best
+
+
+class ThinkSplitter:
+    """Split streamed `content` into thinking and answer text at `<think>` / `</think>`."""
+
+    def __init__(self) -> None:
+        self.in_think = False
+        self.seen_open = False
+        self._pending = ""
+        self._answer_so_far: list[str] = []
+
+    def feed(self, text: str) -> list[Event]:
+        events: list[Event] = []
+        rest = self._pending + text
+        self._pending = ""
+        while rest:
+            if self.in_think:
+                idx = rest.find(CLOSE_TAG)
+                if idx < 0:
+                    break
+                self._emit(events, rest[:idx])
+                self.in_think = False
+                rest = rest[idx + len(CLOSE_TAG):]
+                continue
+            open_idx = rest.find(OPEN_TAG)
+            close_idx = rest.find(CLOSE_TAG) if not self.seen_open else -1
+            if close_idx >= 0 and (open_idx < 0 or close_idx < open_idx):
+                # The template opened the think block in the prompt: what we took for answer was thinking.
+                self.seen_open = True
+                if self._answer_so_far:
+                    events.append(Rethink("".join(self._answer_so_far)))
+                    self._answer_so_far = []
+                self.in_think = True
+                self._emit(events, rest[:close_idx])
+                self.in_think = False
+                rest = rest[close_idx + len(CLOSE_TAG):]
+                continue
+            if open_idx < 0:
+                break
+            self._emit(events, rest[:open_idx])
+            self.in_think = self.seen_open = True
+            rest = rest[open_idx + len(OPEN_TAG):]
+        if rest:
+            if self.in_think:
+                tags: tuple[str, ...] = (CLOSE_TAG,)
+            else:
+                tags = (OPEN_TAG,) if self.seen_open else (OPEN_TAG, CLOSE_TAG)
+            keep = _partial_tag_suffix(rest, tags)
+            self._emit(events, rest[: len(rest) - keep])
+            self._pending = rest[len(rest) - keep:]
+        return events
+
+    def close(self) -> list[Event]:
+        """End of stream: a half tag left over is plain text of the current kind."""
+        events: list[Event] = []
+        self._emit(events, self._pending)
+        self._pending = ""
+        return events
+
+    def _emit(self, events: list[Event], text: str) -> None:
+        if not text:
+            return
+        if self.in_think:
+            events.append(ThinkingDelta(text))
+        else:
+            events.append(AnswerDelta(text))
+            if not self.seen_open:
+                self._answer_so_far.append(text)
+
+
+class StreamParser:
+    """Turn chat-completion chunk payloads into events."""
+
+    def __init__(self) -> None:
+        self._think = ThinkSplitter()
+        self.done = False
+
+    @property
+    def thinking_unclosed(self) -> bool:
+        return self._think.in_think
+
+    def feed(self, payload: str) -> list[Event]:
+        """Parse one `data:` payload."""
+        if payload.strip() == DONE:
+            self.done = True
+            return []
+        try:
+            chunk = json.loads(payload)
+        except json.JSONDecodeError:
+            return [StreamError(f"unreadable chunk from the gateway: {payload[:200]}", "bad_chunk")]
+        if not isinstance(chunk, dict):
+            return []
+        return self.feed_chunk(chunk)
+
+    def feed_chunk(self, chunk: dict[str, Any]) -> list[Event]:
+        if isinstance(chunk.get("error"), dict):
+            err = chunk["error"]
+            return [StreamError(str(err.get("message") or "upstream error"), str(err.get("code") or err.get("type") or ""))]
+        events: list[Event] = []
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if reasoning:
+                events.append(ThinkingDelta(reasoning))
+            if delta.get("content"):
+                events.extend(self._think.feed(delta["content"]))
+            for call in delta.get("tool_calls") or []:
+                fn = call.get("function") or {}
+                events.append(
+                    ToolCallDelta(
+                        index=int(call.get("index", 0)),
+                        id=call.get("id") or "",
+                        name=fn.get("name") or "",
+                        arguments=fn.get("arguments") or "",
+                    )
+                )
+            if choice.get("finish_reason"):
+                events.extend(self._think.close())
+                events.append(Finish(choice["finish_reason"]))
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            events.append(Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)))
+        return events
+
+    def close(self) -> list[Event]:
+        """End of stream: flush text held back while waiting to see if it was a tag."""
+        return self._think.close()
+
+
+class ToolCallAccumulator:
+    """Assemble streamed tool-call fragments into complete OpenAI `tool_calls`."""
+
+    def __init__(self) -> None:
+        self._calls: dict[int, dict[str, str]] = {}
+
+    def add(self, delta: ToolCallDelta) -> None:
+        call = self._calls.setdefault(delta.index, {"id": "", "name": "", "arguments": ""})
+        if delta.id:
+            call["id"] = delta.id
+        if delta.name and delta.name != call["name"]:
+            call["name"] += delta.name  # some servers split the name, others repeat it whole
+        call["arguments"] += delta.arguments
+
+    def calls(self) -> list[dict[str, Any]]:
+        """The calls in index order, shaped like an assistant message's `tool_calls`."""
+        return [
+            {
+                "id": call["id"] or f"call_{index}",
+                "type": "function",
+                "function": {"name": call["name"], "arguments": call["arguments"]},
+            }
+            for index, call in sorted(self._calls.items())
+        ]
+
+    def __bool__(self) -> bool:
+        return bool(self._calls)
