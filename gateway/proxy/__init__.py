@@ -1,0 +1,1 @@
+"""The proxy API (port 8002)."""

@@ -1,0 +1,40 @@
+"""`GET /v1/models`: the models the upstreams serve, plus routes, cached briefly."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+
+from gateway.config import Snapshot
+
+_TTL_S = 30.0
+
+
+class ModelLister:
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+        self._cached: tuple[float, list[dict]] | None = None
+
+    async def list(self, snapshot: Snapshot) -> list[dict]:
+        if self._cached and time.monotonic() - self._cached[0] < _TTL_S:
+            return self._cached[1]
+        found = await asyncio.gather(*(self._ask(name, p.urls[0], p.api_key) for name, p in snapshot.providers.items() if p.urls))
+        data = [m for models in found for m in models]
+        data += [{"id": path, "object": "model", "owned_by": "route"} for path in snapshot.routes]
+        self._cached = (time.monotonic(), data)
+        return data
+
+    async def _ask(self, provider: str, base: str, api_key: str) -> list[dict]:
+        url = base + ("/models" if base.endswith("/v1") else "/v1/models")
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        try:
+            async with self._session.get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=3)) as resp:
+                payload = await resp.json(content_type=None)
+            ids = [str(m.get("id")) for m in payload.get("data", []) if isinstance(m, dict)]
+        except Exception:  # an unreachable upstream still lists its provider name
+            ids = []
+        return [{"id": i, "object": "model", "owned_by": provider} for i in ids] or [
+            {"id": provider, "object": "model", "owned_by": provider}
+        ]
