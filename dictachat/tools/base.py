@@ -1,0 +1,22 @@
+"""What a chat tool is: an OpenAI function spec plus a Python function over its arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+class ToolError(ValueError):
+    """A problem with the arguments that the model should read and correct."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    run: Callable[[dict[str, Any]], dict[str, Any]]
+
+    def spec(self) -> dict[str, Any]:
+        """The OpenAI `tools` entry for this tool."""
+        return {"type": "function", "function": {"name": self.name, "description": self.description, "parameters": self.parameters}}
