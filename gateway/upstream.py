@@ -31,6 +31,7 @@ class StreamState:
     """What the proxy learns while relaying a stream."""
 
     usage: Usage = field(default_factory=Usage)
+    model: str = ""
     first_token_at: float | None = None
     error: str = ""
     done: bool = False
@@ -148,5 +149,6 @@ def _note_usage(event: bytes, state: StreamState) -> bool:
             except ValueError:
                 return False
             state.usage.take(payload)
+            state.model = str(payload.get("model") or state.model)
             return not payload.get("choices")
     return False

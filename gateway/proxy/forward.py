@@ -179,6 +179,7 @@ class Forwarder:
             raise
         finally:
             ttft = (state.first_token_at - call.started) * 1000.0 if state.first_token_at else None
+            call.model = state.model or call.model
             body = b"".join(captured) if captured is not None else None
             self.finish(call, status, state.usage, ttft, error, response=body, provider=provider)
 

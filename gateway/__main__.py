@@ -1,0 +1,66 @@
+"""`python -m gateway`: migrate, create the defaults, serve the proxy and admin APIs in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+
+import uvicorn
+
+from gateway import bootstrap, migrate
+from gateway.db import get_engine
+from gateway.server import build
+from gateway.settings import Settings, get_settings
+
+log = logging.getLogger("gateway")
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to `serve`, which stops both servers together."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(settings: Settings) -> None:
+    runtime = await build(settings, get_engine())
+    servers = [
+        _Server(uvicorn.Config(app, host=settings.gateway_host, port=port, lifespan="off", log_level="warning",
+                               access_log=False, timeout_graceful_shutdown=5))
+        for app, port in ((runtime.proxy, settings.bricksllm_proxy_port), (runtime.admin, settings.bricksllm_admin_port))
+    ]
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: [setattr(s, "should_exit", True) for s in servers])
+    log.info("proxy on :%s, admin on :%s", settings.bricksllm_proxy_port, settings.bricksllm_admin_port)
+    try:
+        await asyncio.gather(*(s.serve() for s in servers))
+    finally:
+        await runtime.close()
+    if any(not s.started for s in servers):
+        raise SystemExit(f"gateway: could not listen on ports {settings.bricksllm_proxy_port}/{settings.bricksllm_admin_port}")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    if not settings.admin_pass:
+        log.warning("ADMIN_PASS is not set: the admin API refuses every request until it is")
+    engine = get_engine()
+    try:
+        migrate.upgrade(engine)
+    except Exception as exc:
+        print(f"gateway: cannot prepare the database at DATABASE_URL ({exc.__class__.__name__}: {exc})".splitlines()[0],
+              file=sys.stderr)
+        raise SystemExit(1) from None
+    bootstrap.ensure_defaults(engine, settings)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

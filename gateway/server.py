@@ -1,0 +1,58 @@
+"""Assemble one gateway process: shared resources, the proxy and admin apps, and their lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import aiohttp
+from fastapi import FastAPI
+from starlette.applications import Starlette
+
+from gateway.config import ConfigCache
+from gateway.context import CONFIG_CHANNEL, Context
+from gateway.events import EventRecorder, spend_since
+from gateway.limits import Spend
+from gateway.proxy.app import ProxyApp
+from gateway.proxy.forward import Forwarder
+from gateway.proxy.models import ModelLister
+from gateway.routing import Deployments
+from gateway.settings import Settings
+from gateway.store import make_store
+from gateway.upstream import make_session
+
+log = logging.getLogger("gateway")
+
+
+@dataclass
+class Runtime:
+    ctx: Context
+    config: ConfigCache
+    recorder: EventRecorder
+    session: aiohttp.ClientSession
+    proxy: Starlette
+    admin: FastAPI
+
+    async def close(self) -> None:
+        await self.recorder.stop()
+        await self.session.close()
+        await self.ctx.store.close()
+
+
+async def build(settings: Settings, engine) -> Runtime:  # type: ignore[no-untyped-def]
+    """Create the shared resources of one process (call inside the running event loop)."""
+    from gateway.admin.app import create_admin_app
+
+    store = make_store(settings.redis_url, settings.redis_prefix)
+    config = ConfigCache(engine, settings.key_cache_ttl_s)
+    recorder = EventRecorder(engine, settings.spool_dir, settings.event_batch_size,
+                             settings.event_flush_interval_s, settings.event_memory_limit)
+    ctx = Context(settings=settings, store=store, engine=engine, recorder=recorder)
+    session = make_session()
+    spend = Spend(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
+    forwarder = Forwarder(settings, store, spend, Deployments(settings.cooldown_s), recorder, session)
+    proxy = ProxyApp(settings, config, forwarder, ModelLister(session)).asgi()
+    await store.subscribe(CONFIG_CHANNEL, config.invalidate)
+    recorder.start()
+    return Runtime(ctx=ctx, config=config, recorder=recorder, session=session, proxy=proxy, admin=create_admin_app(ctx))
