@@ -52,10 +52,10 @@ class Deployments:
             return left[0]
         return url if url in left else left[0]
 
-    def failed(self, provider: Provider, url: str, exc: Exception, status: int) -> None:
+    def failed(self, provider: Provider, url: str, message: str, status: int) -> None:
         """Count a failed attempt; LiteLLM cools the deployment down."""
         if len(provider.urls) > 1:
-            self._router(provider).health().record_failure(url, exc, status)
+            self._router(provider).health().record_failure(url, _litellm_error(status, message, provider.name), status)
 
     def cooled_down(self, provider: Provider) -> set[str]:
         """Deployments LiteLLM currently keeps out of rotation."""
@@ -64,3 +64,14 @@ class Deployments:
         cache = self._router(provider).health().cooldowns
         active = cache.get_active_cooldowns(model_ids=list(provider.urls), parent_otel_span=None)
         return {entry[0] for entry in active}
+
+
+def _litellm_error(status: int, message: str, model: str) -> Exception:
+    """LiteLLM decides on cooldowns from its own exception types, so speak its language."""
+    import litellm
+
+    if status == 504:
+        return litellm.Timeout(message, model, "openai")
+    if status == 503:
+        return litellm.ServiceUnavailableError(message, "openai", model)
+    return litellm.InternalServerError(message, "openai", model)

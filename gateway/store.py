@@ -108,6 +108,8 @@ class RedisStore:
         import redis.asyncio as redis
 
         self._redis = redis.from_url(url, socket_connect_timeout=2, socket_timeout=2, health_check_interval=30)
+        # Subscriptions sit idle for long stretches: their connection must not time out reads.
+        self._listener = redis.from_url(url, socket_connect_timeout=2, socket_timeout=None, health_check_interval=30)
         self._prefix = prefix
         self._incr_window = self._redis.register_script(_INCR_WINDOW)
         self._tasks: list[asyncio.Task] = []
@@ -145,7 +147,7 @@ class RedisStore:
     async def _listen(self, channel: str, listener: Listener) -> None:
         while True:
             try:
-                pubsub = self._redis.pubsub()
+                pubsub = self._listener.pubsub()
                 await pubsub.subscribe(channel)
                 async for msg in pubsub.listen():
                     if msg.get("type") == "message":
@@ -169,6 +171,7 @@ class RedisStore:
         for task in self._tasks:
             task.cancel()
         await self._redis.aclose()
+        await self._listener.aclose()
 
 
 class FallbackStore:

@@ -126,7 +126,7 @@ class Forwarder:
                     return resp, step
                 except UpstreamFailure as failure:
                     UPSTREAM_ERRORS.labels(url).inc()
-                    self.deployments.failed(step.provider, url, failure, failure.status)
+                    self.deployments.failed(step.provider, url, failure.message, failure.status)
                     last = failure
                     if not failure.retryable:
                         break

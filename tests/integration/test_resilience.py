@@ -42,7 +42,8 @@ def test_failover_to_second_deployment_and_cooldown(gateway_factory, fresh_datab
         for _ in range(6):
             assert chat(gw).status_code == 200
         assert len(live.stats()["requests"]) == 6
-        metrics = httpx.get(gw.admin_url + "/metrics", timeout=10).text
+        with gw.admin() as admin:
+            metrics = admin.get("/metrics").text
         failures = [line for line in metrics.splitlines() if line.startswith("gateway_upstream_errors_total") and dead in line]
         # The dead deployment failed once, was cooled down, and was not tried again for the other requests.
         assert failures and float(failures[0].rsplit(" ", 1)[1]) == 1.0
