@@ -1,0 +1,74 @@
+"""Reporting bodies and answers (BricksLLM's dataPoints, plus percentiles, errors and cache hits)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from gateway.admin.schemas.common import ApiModel
+
+
+class ReportingQuery(ApiModel):
+    """Buckets of `increment` seconds over [start, end) (unix seconds); events must carry every tag."""
+
+    key_ids: list[str] = []
+    tags: list[str] = []
+    start: int
+    end: int
+    increment: int
+
+
+class DataPointOut(ApiModel):
+    time_stamp: int
+    number_of_requests: int
+    prompt_token_count: int
+    completion_token_count: int
+    cost_in_usd: float
+    latency_in_ms: float = Field(description="Average latency in the bucket")
+    latency_in_ms_median: float
+    latency_in_ms_95th: float
+    latency_in_ms_99th: float
+    error_count: int
+    cache_hit_count: int
+
+
+class ReportOut(ApiModel):
+    data_points: list[DataPointOut]
+    latency_in_ms_median: float
+    latency_in_ms_99th: float
+
+
+class KeyUsageOut(ApiModel):
+    key_id: str
+    cost_in_usd: float
+    requests: int
+    prompt_token_count: int
+    completion_token_count: int
+
+
+class TopKeysQuery(ApiModel):
+    """Biggest spenders over [start, end) (all time when absent)."""
+
+    start: int | None = None
+    end: int | None = None
+    limit: int = Field(10, ge=1, le=1000)
+    tags: list[str] = []
+
+
+class TopKeyOut(KeyUsageOut):
+    name: str
+
+
+class TopKeysOut(ApiModel):
+    data_points: list[TopKeyOut]
+
+
+class TopModelOut(ApiModel):
+    model: str
+    cost_in_usd: float
+    requests: int
+    prompt_token_count: int
+    completion_token_count: int
+
+
+class TopModelsOut(ApiModel):
+    data_points: list[TopModelOut]

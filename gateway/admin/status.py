@@ -1,0 +1,44 @@
+"""System status for the dashboard (GPUs, llama-server, gateway, database, Redis) and upstream connection tests."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from gateway import system
+from gateway.admin.deps import Ctx, run_db
+from gateway.manage.common import get_or_404
+from gateway.models import ProviderSetting
+
+router = APIRouter(prefix="/api/system", tags=["system"])
+
+
+class ConnectionTest(BaseModel):
+    """Test `url` (with `apikey`), or the first URL of a stored provider setting with its own key."""
+
+    url: str = ""
+    apikey: str = ""
+    settingId: str = ""
+
+
+@router.get("")
+async def system_status(ctx: Ctx) -> dict[str, Any]:
+    """{gpus, gpuMessage, llama: {url, healthy, status, model, contextSize, tokensPerSecond, ...},
+    gateway: {version, uptimeS}, database: {ok, kind}, redis: {ok} or null without REDIS_URL}."""
+    async with system.probe_client() as http:
+        return await system.snapshot(ctx, http)
+
+
+@router.post("/test-connection")
+async def test_connection(body: ConnectionTest, ctx: Ctx) -> dict[str, Any]:
+    """Call the upstream's /health (else its model list) and time it: {ok, url, status, latencyMs, message}."""
+    url, apikey = body.url, body.apikey
+    if body.settingId:
+        row = await run_db(ctx, lambda db: get_or_404(db, ProviderSetting, body.settingId, "provider setting"))
+        url = str(row.setting.get("url") or "").split(",")[0].strip()
+        apikey = str(row.setting.get("apikey") or "")
+    async with system.probe_client() as http:
+        return asdict(await system.test_connection(http, url, apikey))
