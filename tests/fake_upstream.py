@@ -1,7 +1,7 @@
 """A scripted OpenAI-compatible upstream for deterministic tests.
 
 Markers in the last user message pick the script: `[reasoning]`, `[tool:NAME {json}]`, `[slow]`,
-`[error]`, `[cut]`, `[xss]`, `[long]`; Hebrew in the question gets a Hebrew answer.
+`[error]`, `[cut]`, `[xss]`, `[long]`, `[chunks:N]` (N answer chunks, no thinking); Hebrew in the question gets a Hebrew answer.
 Run: `python -m tests.fake_upstream --port N [--name NAME]`.
 """
 
@@ -20,6 +20,7 @@ from aiohttp import web
 MODEL = "scripted-model"
 _TOOL = re.compile(r"\[tool:(\w+)\s*(\{.*?\})?\]", re.S)
 _HEBREW = re.compile(r"[\u0590-\u05FF]")
+_CHUNKS = re.compile(r"\[chunks:(\d+)\]")
 
 
 @dataclass
@@ -83,6 +84,10 @@ def build_script(messages: list[dict]) -> Script:
     else:
         answer = "Hello! This is a **scripted** answer.\n\n- first item\n- second item\n\n```python\nprint('hello')\n```"
     script.answer_parts = _words(answer)
+    chunks = _CHUNKS.search(question)
+    if chunks:
+        script.thinking = ""
+        script.answer_parts = [f"w{i} " for i in range(int(chunks.group(1)))]
     if "[slow]" in question:
         script.answer_parts = _words(" ".join(f"slow{i}" for i in range(400)))
         script.delay_s = 0.05
@@ -215,10 +220,10 @@ class Upstream:
 
     def _deltas(self, script: Script) -> list[tuple[dict, str | None]]:
         out: list[tuple[dict, str | None]] = [({"role": "assistant", "content": ""}, None)]
-        thought = _words(script.thinking)
-        if script.reasoning_field:
+        thought = _words(script.thinking) if script.thinking else []
+        if thought and script.reasoning_field:
             out += [({"reasoning_content": w}, None) for w in thought]
-        else:
+        elif thought:
             # Split the tags across chunks on purpose: clients must cope.
             out += [({"content": "<thi"}, None), ({"content": "nk>"}, None)]
             out += [({"content": w}, None) for w in thought]

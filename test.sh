@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install what the tests need, make sure PostgreSQL and Redis are up, run the whole pytest suite.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/dictachat"
+export REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false PIP_DISABLE_PIP_VERSION_CHECK=1
+
+say() { printf '\n== %s\n' "$*"; }
+
+say "Python environment (.venv, pinned requirements)"
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+stamp=".venv/.requirements.sha256"
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -r requirements.txt
+  echo "$want" > "$stamp"
+fi
+
+say "PostgreSQL and Redis"
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+pg_isready -h 127.0.0.1 -p 5432
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 30); do redis-cli ping >/dev/null 2>&1 && break; sleep 1; done
+fi
+echo "redis: $(redis-cli -h 127.0.0.1 -p 6379 ping)"
+
+say "pytest"
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+exit $status
