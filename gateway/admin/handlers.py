@@ -17,6 +17,7 @@ from gateway.errors import GatewayError, error_body
 log = logging.getLogger("gateway.admin")
 
 _SOURCES = ("body", "query", "path", "header")
+_NOT_AN_OBJECT = ("model_attributes_type", "model_type", "dict_type")
 
 
 def describe(errors: Sequence[dict[str, Any]]) -> str:
@@ -30,6 +31,8 @@ def describe(errors: Sequence[dict[str, Any]]) -> str:
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
         if not loc and err.get("type") == "missing":
             parts.append("request body is required")
+        elif not loc and err.get("type") in _NOT_AN_OBJECT:
+            parts.append("request body must be a JSON object sent with Content-Type: application/json")
         else:
             parts.append(f"{'.'.join(loc)}: {message}" if loc else message)
     return "; ".join(parts) or "invalid request"

@@ -216,6 +216,14 @@ async def test_bad_key_fields_are_400_naming_the_field(admin: Admin, body: dict,
 async def test_malformed_json_is_400(admin: Admin) -> None:
     resp = await admin.http.put("/api/key-management/keys", content=b"{nope", headers={"content-type": "application/json"})
     assert "not valid JSON" in _error(resp, 400)
+    form = await admin.http.put("/api/key-management/keys", content=b'{"name": "x"}',
+                                headers={"content-type": "application/x-www-form-urlencoded"})
+    assert "must be a JSON object" in _error(form, 400)
+
+
+async def test_a_json_body_without_content_type_is_accepted(admin: Admin) -> None:
+    resp = await admin.http.put("/api/key-management/keys", content=b'{"name": "bare curl"}')
+    assert resp.status_code == 200 and resp.json()["name"] == "bare curl"
 
 
 # --- provider settings and custom providers --------------------------------------------------------
