@@ -12,6 +12,9 @@ from gateway.errors import GatewayError
 
 Row = TypeVar("Row", bound=SQLModel)
 
+# Starts every masked secret in answers, so a secret echoed back by a client is recognised.
+MASK = "…"
+
 
 def get_or_404(db: Session, model: type[Row], row_id: str, what: str) -> Row:
     """The row with primary key `row_id`, or a 404 naming `what`."""

@@ -7,10 +7,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from gateway.errors import GatewayError
-from gateway.manage.common import check_http_url, get_or_404, save
+from gateway.manage.common import MASK, check_http_url, get_or_404, save
 from gateway.models import ProviderSetting, now_s
 
-MASK = "…"
 COST_TABLES = ("promptCostPerModel", "completionCostPerModel")
 
 

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 
 from gateway.admin.schemas.common import ApiModel, CacheConfig
+from gateway.manage.common import MASK
 from gateway.models import Key
-
-MASK = "…"
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 
