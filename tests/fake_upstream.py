@@ -57,8 +57,8 @@ def _words(text: str) -> list[str]:
     return [w + " " for w in text.split(" ")]
 
 
-def build_script(messages: list[dict]) -> Script:
-    """Choose the scripted reply from the conversation."""
+def build_script(messages: list[dict], request_number: int = 0) -> Script:
+    """Choose the scripted reply from the conversation (`request_number` counts chat requests from 1)."""
     question = _last_user(messages)
     tool_results = [m for m in messages if m.get("role") == "tool"]
     hebrew = bool(_HEBREW.search(question))
@@ -77,6 +77,8 @@ def build_script(messages: list[dict]) -> Script:
         answer = f"לפי הכלי: {result}" if hebrew else f"The tool says: {result}"
     elif "[xss]" in question:
         answer = "Here is markup: <img src=x onerror=alert(1)> and <script>alert(2)</script> done."
+    elif "[count]" in question:
+        answer = f"This is answer number {request_number}."
     elif "[long]" in question:
         answer = " ".join(f"word{i}" for i in range(4000))
     elif hebrew:
@@ -91,6 +93,9 @@ def build_script(messages: list[dict]) -> Script:
     if "[slow]" in question:
         script.answer_parts = _words(" ".join(f"slow{i}" for i in range(400)))
         script.delay_s = 0.05
+    if "[slowthink]" in question:
+        script.thinking = " ".join(["Let me think this through step by step."] * 4)
+        script.delay_s = 0.15
     if "[cut]" in question:
         script.cut_after = 5
     return script
@@ -158,7 +163,7 @@ class Upstream:
         messages = body.get("messages") or []
         if "[error]" in _last_user(messages):
             return web.json_response({"error": {"message": "scripted failure", "type": "server_error"}}, status=500)
-        script = build_script(messages)
+        script = build_script(messages, len(self.stats.requests))
         model = body.get("model") or MODEL
         if body.get("stream"):
             return await self._stream(request, body, script, model)
