@@ -1,0 +1,81 @@
+// DictaChat browser helpers: auto-scroll that yields to the reader, Enter-to-send, copy feedback.
+(function () {
+  "use strict";
+  var NEAR_BOTTOM_PX = 80;
+  var stick = true;
+  var observed = null;
+
+  function scroller() {
+    return document.getElementById("chat-scroll");
+  }
+
+  function nearBottom(el) {
+    return el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  function showButton(el) {
+    var main = el.closest(".chat-main");
+    if (main) main.dataset.away = stick || nearBottom(el) ? "0" : "1";
+  }
+
+  function scrollToBottom(force) {
+    var el = scroller();
+    if (!el) return;
+    if (force) stick = true;
+    if (stick) el.scrollTop = el.scrollHeight;
+    showButton(el);
+  }
+
+  // Follow the answer while it streams, unless the reader scrolled up.
+  var observer = new MutationObserver(function () {
+    if (stick) scrollToBottom(false);
+    else if (observed) showButton(observed);
+  });
+
+  function attach() {
+    var el = scroller();
+    if (!el || el === observed) return;
+    observed = el;
+    observer.disconnect();
+    observer.observe(el, { childList: true, subtree: true, characterData: true });
+    el.addEventListener("scroll", function () {
+      stick = nearBottom(el);
+      showButton(el);
+    }, { passive: true });
+    // A wheel or touch gesture upwards releases the auto-scroll at once, before the next chunk lands.
+    el.addEventListener("wheel", function (e) { if (e.deltaY < 0) stick = false; }, { passive: true });
+    el.addEventListener("touchmove", function () { stick = nearBottom(el); }, { passive: true });
+    stick = true;
+    scrollToBottom(false);
+  }
+
+  // React renders (and may re-mount) the page after this script runs.
+  setInterval(attach, 400);
+  document.addEventListener("DOMContentLoaded", attach);
+
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (!(t instanceof HTMLTextAreaElement) || !t.dataset.submitOnEnter) return;
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      if (t.value.trim() && t.form) t.form.requestSubmit();
+    } else if (e.key === "Escape" && t.id !== "composer") {
+      var cancel = t.form && t.form.querySelector("button[type=button]");
+      if (cancel) cancel.click();
+    }
+  });
+
+  // Copy buttons: code blocks copy their own text; every copy button flashes a check mark.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest(".copy-btn");
+    if (!btn) return;
+    if (btn.dataset.copyCode) {
+      var pre = btn.closest(".code-wrap").querySelector("pre");
+      if (pre && navigator.clipboard) navigator.clipboard.writeText(pre.innerText).catch(function () {});
+    }
+    btn.classList.add("done");
+    setTimeout(function () { btn.classList.remove("done"); }, 1200);
+  });
+
+  window.dictachat = { scrollToBottom: scrollToBottom };
+})();

@@ -1,0 +1,1 @@
+"""UI building blocks: plain functions returning components."""

@@ -1,0 +1,64 @@
+"""Markdown for model output: highlighted LTR code blocks with a copy button, and no raw HTML.
+
+`use_raw=False` drops the rehype-raw plugin, so react-markdown shows any HTML in the model's
+answer as text instead of creating elements (no `<script>`, no `onerror=`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+
+def _code_block(code: rx.Var, **props: Any) -> rx.Component:
+    language = props.pop("language", None)
+    if language is not None:
+        props["language"] = language
+    return rx.el.div(
+        rx.el.div(
+            rx.el.span(language if language is not None else "", class_name="code-lang"),
+            rx.el.button(
+                rx.icon("copy", size=14, class_name="icon-copy"),
+                rx.icon("check", size=14, class_name="icon-done"),
+                type="button",
+                class_name="copy-btn code-copy",
+                aria_label="Copy code",
+                custom_attrs={"data-copy-code": "1"},
+            ),
+            class_name="code-head",
+        ),
+        rx.code_block(code, wrap_long_lines=False, class_name="code-body", **props),
+        class_name="code-wrap",
+        dir="ltr",
+    )
+
+
+def _auto(tag: Any) -> Any:
+    """Block elements follow the direction of their own text (Hebrew paragraphs RTL, English LTR)."""
+    return lambda text, **props: tag(text, dir="auto", **props)
+
+
+COMPONENT_MAP: dict[str, Any] = {
+    "p": _auto(rx.el.p),
+    "li": _auto(rx.el.li),
+    "ul": lambda text, **props: rx.el.ul(text, **props),
+    "ol": lambda text, **props: rx.el.ol(text, **props),
+    "h1": _auto(rx.el.h1),
+    "h2": _auto(rx.el.h2),
+    "h3": _auto(rx.el.h3),
+    "h4": _auto(rx.el.h4),
+    "h5": _auto(rx.el.h5),
+    "h6": _auto(rx.el.h6),
+    "blockquote": _auto(rx.el.blockquote),
+    "td": _auto(rx.el.td),
+    "th": _auto(rx.el.th),
+    "a": lambda text, **props: rx.el.a(text, target="_blank", rel="noopener noreferrer nofollow", **props),
+    "code": lambda text, **props: rx.el.code(text, dir="ltr", class_name="inline-code", **props),
+    "pre": _code_block,
+}
+
+
+def markdown(content: rx.Var) -> rx.Component:
+    """Render model output as Markdown, safely."""
+    return rx.markdown(content, use_raw=False, component_map=COMPONENT_MAP, class_name="md", dir="auto")
