@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     local_model_path: str = "./models"
     context_size: int = Field(8192, ge=256)
     n_gpu_layers: int = Field(99, ge=0)
+    llama_parallel: int = Field(2, ge=1, le=64)
     system_prompt: str = "You are DictaLM, a helpful assistant that answers in the language of the question."
     bricksllm_mode: str = "production"
     bricksllm_admin_port: int = Field(8001, ge=1, le=65535)
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
     frontend_api_key: str = "sk-bricksllm-frontend-llama-key-explicit"
     gateway_url: str = "http://127.0.0.1:8002"
     gateway_admin_url: str = "http://127.0.0.1:8001"
+    dictachat_port: int = Field(8003, ge=1, le=65535)
     gateway_host: str = "127.0.0.1"
 
     # Gateway behaviour.
