@@ -1,0 +1,120 @@
+"""Browser tests: Debian Chromium, and the whole stack (scripted upstream → gateway → dictachat).
+
+The Reflex production build is slow, so `app_stack` builds and starts dictachat once per test
+session; the chat and admin tests share it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support import (
+    REDIS_URL,
+    Child,
+    Gateway,
+    Upstream,
+    create_database,
+    drop_database,
+    free_port,
+    start_gateway,
+    start_upstream,
+    wait_http,
+)
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Where test.sh / start.sh install bun (npm registry) unless REFLEX_BUN_PATH says otherwise.
+BUN = os.environ.get("REFLEX_BUN_PATH") or str(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dictachat" / "bun" / "bin" / "bun"
+)
+BUILD_TIMEOUT_S = 900
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 860}}
+
+
+@dataclass
+class AppStack:
+    """URLs and secrets of the running stack."""
+
+    url: str  # dictachat (Reflex, single port)
+    gateway_url: str  # proxy API
+    admin_url: str  # admin API
+    admin_pass: str
+    frontend_key: str
+    upstream_url: str
+    database_url: str
+    upstream: Upstream
+    gateway: Gateway
+    app: Child
+
+
+def start_dictachat(log_dir: Path, gateway: Gateway) -> tuple[str, Child]:
+    """Build and serve dictachat in production mode on a free port."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": gateway.database_url,
+        "GATEWAY_URL": gateway.proxy_url,
+        "GATEWAY_ADMIN_URL": gateway.admin_url,
+        "ADMIN_PASS": gateway.admin_pass,
+        "FRONTEND_API_KEY": gateway.frontend_key,
+        "REFLEX_BUN_PATH": BUN,
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+    }
+    args = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
+    child = Child(args, env, log_dir / f"dictachat-{port}.log").start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/ping", BUILD_TIMEOUT_S, child.proc)
+        wait_http(url + "/", 60, child.proc)
+    except Exception as exc:
+        child.stop()
+        raise RuntimeError(f"dictachat did not start: {exc}\n{child.log()[-4000:]}") from exc
+    return url, child
+
+
+@pytest.fixture(scope="session")
+def app_stack(log_dir: Path) -> Iterator[AppStack]:
+    upstream = start_upstream(log_dir, "e2e-upstream")
+    database_url = create_database()
+    gateway = start_gateway(log_dir, database_url, upstream.url, REDIS_URL, f"e2e:{uuid.uuid4().hex[:8]}:")
+    try:
+        url, app = start_dictachat(log_dir, gateway)
+    except Exception:
+        gateway.child.stop()
+        upstream.child.stop()
+        drop_database(database_url)
+        raise
+    yield AppStack(url, gateway.proxy_url, gateway.admin_url, gateway.admin_pass, gateway.frontend_key, upstream.url,
+                   database_url, upstream, gateway, app)
+    app.stop()
+    gateway.child.stop()
+    upstream.child.stop()
+    drop_database(database_url)
