@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import swagger_ui_bundle
 from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from gateway import __version__
 from gateway.admin import events, keys, providers, reporting, routes, system
@@ -22,7 +26,8 @@ def create_admin_app(ctx: Context) -> FastAPI:
     # Bodies without a Content-Type are read as JSON (curl, BricksLLM scripts); the password header
     # already rules out the browser CSRF that strict checking guards against.
     app = FastAPI(title="DictaChat gateway admin API", version=__version__, description=DESCRIPTION,
-                  strict_content_type=False)
+                  strict_content_type=False, docs_url=None, redoc_url=None)
+    _offline_docs(app)
     app.state.ctx = ctx
     install_error_handlers(app)
     app.include_router(system.public)
@@ -30,3 +35,16 @@ def create_admin_app(ctx: Context) -> FastAPI:
     for module in (keys, providers, routes, events, reporting, system):
         app.include_router(module.router, dependencies=guarded)
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Serve Swagger UI from the installed bundle: FastAPI's default loads it from a CDN."""
+    app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title=app.title,
+            swagger_js_url="/docs-static/swagger-ui-bundle.js", swagger_css_url="/docs-static/swagger-ui.css",
+            swagger_favicon_url="/docs-static/favicon-32x32.png",
+        )

@@ -513,3 +513,13 @@ async def test_round_trip_on_sqlite(sqlite_url: str) -> None:
     finally:
         await admin.http.aclose()
         admin.ctx.engine.dispose()
+
+
+async def test_openapi_docs_work_offline(admin: Admin) -> None:
+    page = await admin.http.get("/docs")
+    assert page.status_code == 200 and "/docs-static/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    script = await admin.http.get("/docs-static/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+    spec = (await admin.http.get("/openapi.json")).json()
+    assert "/api/key-management/keys" in spec["paths"]
