@@ -1,0 +1,86 @@
+"""The event recorder writes batches, survives a database outage via memory and spool, and never doubles."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from gateway.events import EventRecorder, write_rows
+from gateway.migrate import upgrade
+from gateway.db import make_engine
+from gateway.models import new_id
+
+
+def _row(key_id: str = "k", cost: float = 0.01) -> dict:
+    return {"id": new_id(), "created_at": time.time(), "key_id": key_id, "tags": [], "provider": "p", "model": "m",
+            "path": "/v1/chat/completions", "method": "POST", "route_id": "", "status": 200, "stream": False,
+            "prompt_token_count": 1, "completion_token_count": 2, "cost_in_usd": cost, "latency_in_ms": 1.0,
+            "time_to_first_token_ms": None, "cache_hit": False, "upstream": "u", "error": "", "custom_id": "",
+            "request": None, "response": None}
+
+
+def _count(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+
+
+def _engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    upgrade(engine)
+    return engine
+
+
+def test_rewriting_a_batch_never_doubles(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    rows = [_row() for _ in range(5)]
+    write_rows(engine, rows)
+    write_rows(engine, rows + [_row()])
+    assert _count(engine) == 6
+
+
+async def test_outage_spills_to_spool_and_all_arrive_once(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    dead = create_engine("sqlite:////nonexistent-dir/for/sure/db.sqlite")
+    spool = tmp_path / "spool"
+    recorder = EventRecorder(dead, str(spool), batch_size=10, interval_s=0.05, memory_limit=20)
+    rows = [_row() for _ in range(50)]
+    for row in rows:
+        recorder.record(row)
+    assert not await recorder.flush()
+    spooled = sum(len(p.read_text().splitlines()) for p in spool.iterdir())
+    assert spooled == 30  # memory holds the newest 20, the rest is on disk
+    assert recorder.pending_cost("k") == pytest.approx(20 * 0.01)
+    recorder._engine = engine  # the database is back
+    assert await recorder.flush()
+    assert _count(engine) == 50 and not list(spool.iterdir())
+    with engine.connect() as conn:
+        ids = {r[0] for r in conn.execute(text("SELECT id FROM events"))}
+    assert ids == {r["id"] for r in rows}
+
+
+async def test_stop_spools_what_the_database_cannot_take_and_next_start_writes_it(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    dead = create_engine("sqlite:////nonexistent-dir/for/sure/db.sqlite")
+    spool = tmp_path / "spool"
+    first = EventRecorder(dead, str(spool), batch_size=10, interval_s=0.05, memory_limit=1000)
+    first.start()
+    for _ in range(7):
+        first.record(_row())
+    await first.stop()
+    assert sum(len(p.read_text().splitlines()) for p in spool.glob("*.jsonl")) == 7
+    second = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=1000)
+    assert await second.flush()
+    assert _count(engine) == 7
+
+
+def test_spool_lines_are_plain_json(tmp_path: Path) -> None:
+    dead = create_engine("sqlite:////nonexistent-dir/for/sure/db.sqlite")
+    recorder = EventRecorder(dead, str(tmp_path), batch_size=10, interval_s=1, memory_limit=1)
+    recorder.record(_row())
+    recorder.record(_row("other"))
+    line = next(tmp_path.glob("*.jsonl")).read_text().splitlines()[0]
+    assert json.loads(line)["key_id"] == "k"
