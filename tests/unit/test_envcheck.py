@@ -44,6 +44,12 @@ def test_generated_env_is_valid_in_both_modes(env_path: Path) -> None:
         assert settings is not None and settings.dictachat_port == 8003
 
 
+def test_every_template_variable_is_a_setting() -> None:
+    """A name Settings does not know would be ignored without a word."""
+    names = set(envcheck.effective_values(TEMPLATE))
+    assert {name for name in names if name.lower() not in Settings.model_fields} == set()
+
+
 def test_template_gets_fresh_distinct_secrets(tmp_path: Path) -> None:
     said = envfile.ensure_env(tmp_path / ".env", TEMPLATE)
     assert said == [f"created {tmp_path / '.env'} from {TEMPLATE}",
