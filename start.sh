@@ -95,7 +95,7 @@ summary() {
     if [[ -n "$generated_admin_pass" ]]; then
         say "  admin password (generated, saved as ADMIN_PASS in $ENV_FILE): $ADMIN_PASS"
     else
-        say "  admin password: ADMIN_PASS in $ENV_FILE"
+        say "  admin password: the ADMIN_PASS you set (environment or $ENV_FILE)"
     fi
     say "Logs: $([[ $mode == native ]] && echo "$LOG_DIR/" || echo "docker compose logs -f"). Stop with ./stop.sh"
 }

@@ -175,6 +175,9 @@ def run(stack: Stack) -> int:
     for name, check in CHECKS:
         try:
             print(f"PASS  {name}: {check(stack)}", flush=True)
+        except httpx.TransportError as exc:
+            failed += 1
+            print(f"FAIL  {name}: cannot reach {exc.request.url} ({exc or type(exc).__name__})", flush=True)
         except (CheckFailed, httpx.HTTPError, ValueError, KeyError) as exc:
             failed += 1
             print(f"FAIL  {name}: {exc or type(exc).__name__}", flush=True)

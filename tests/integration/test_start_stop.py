@@ -59,7 +59,8 @@ def stack_env(home: Path) -> dict[str, str]:
         LOCAL_MODEL_PATH=str(home / "models"),  # no DictaLM here: the small default model runs
         DATABASE_URL=f"sqlite:///{home / 'data' / 'dictachat.db'}",
         SPOOL_DIR=str(home / "data" / "spool"),
-        REFLEX_WEB_WORKDIR=str(home / "web"),  # never touch the repository's .web
+        REFLEX_WEB_WORKDIR=str(home / "web"),  # never touch the repository's .web and .states
+        REFLEX_STATES_WORKDIR=str(home / "states"),
     )
     return env
 
@@ -127,7 +128,7 @@ def test_start_smoke_test_stop(stack: NativeStack) -> None:
     for name in ("dictachat", "gateway", "llama-server"):
         assert f"{name}: stopped (pid {first[name]})" in restarted.stdout
     assert "7/7 checks passed" in restarted.stdout
-    assert "admin password: ADMIN_PASS in" in restarted.stdout  # not generated again
+    assert "admin password: the ADMIN_PASS you set" in restarted.stdout  # not generated again
 
     pids = stack.pids()
     assert set(pids) == {"llama-server", "gateway", "dictachat"}
@@ -183,3 +184,13 @@ def test_stale_pid_file_never_kills_an_unrelated_process(stack: NativeStack) -> 
     finally:
         bystander.send_signal(signal.SIGKILL)
         bystander.wait()
+
+
+def test_smoke_test_fails_loudly_without_a_stack(stack: NativeStack) -> None:
+    (stack.home / ".env").write_text("ADMIN_PASS=x\n")
+    result = stack.run("./test-stack.sh")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("FAIL  llama-server health: ")
+    assert all(line.startswith("FAIL  ") for line in lines[:-1]) and len(lines) == 8
+    assert lines[-1] == "0/7 checks passed"
