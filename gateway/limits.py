@@ -1,4 +1,4 @@
-"""Per-key rate limits (exact, atomic in the store) and cost limits checked before the upstream is called."""
+"""Per-key rate limits (exact, atomic in the store) and budgets, checked before the upstream is called."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from gateway.store import Store
 from gateway.windows import RATE_UNITS, window
 
 UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "mo": "month"}
+
+SpendLoader = Callable[[str, float | None], float]
 
 
 @dataclass(frozen=True)
@@ -29,89 +31,97 @@ class RateDecision:
         }
 
 
-async def admit(store: Store, key: Key, now: float | None = None) -> RateDecision | None:
-    """Count this request in the key's window; raise 429 once the window holds `rateLimitOverTime` requests."""
-    if key.rate_limit_over_time <= 0 or key.rate_limit_unit not in RATE_UNITS:
-        return None
-    now = time.time() if now is None else now
-    start, end = window(key.rate_limit_unit, now)
-    count = await store.incr_window(f"rl:{key.key_id}:{start}", end - now + 1)
-    limit = key.rate_limit_over_time
-    decision = RateDecision(limit=limit, remaining=max(0, limit - count), reset_at=end)
-    if count > limit:
-        retry = max(1, int(end - now + 0.999))
-        unit = UNIT_WORDS[key.rate_limit_unit]
-        raise GatewayError(
-            429,
-            f"Rate limit reached: this key allows {limit} requests per {unit}. Try again in {retry} s.",
-            code="rate_limit_exceeded",
-            headers={**decision.headers(), "retry-after": str(retry)},
-        )
-    return decision
+@dataclass(frozen=True)
+class Budget:
+    """One spend counter of a key: its store key, the limit, and the period it covers (None = all time)."""
+
+    store_key: str
+    limit: float
+    since: float | None
+    ttl_s: float | None
+    unit: str = ""
 
 
-SpendLoader = Callable[[str, float | None], float]
-
-
-class Spend:
-    """Running spend per key (total and per period) in the store, seeded from recorded and queued events."""
+class Limiter:
+    """Rate windows and spend counters in the store; spend counters are seeded from recorded events."""
 
     def __init__(self, store: Store, load_recorded: SpendLoader, load_queued: SpendLoader) -> None:
         self._store = store
         self._load_recorded = load_recorded
         self._load_queued = load_queued
 
-    def _keys(self, key: Key, now: float) -> list[tuple[str, float | None, float | None]]:
-        """(store key, since, ttl) for the total and, if set, the current period."""
-        out: list[tuple[str, float | None, float | None]] = [(f"spend:{key.key_id}:total", None, None)]
+    @staticmethod
+    def budgets(key: Key, now: float) -> list[Budget]:
+        out = []
+        if key.cost_limit_in_usd > 0:
+            out.append(Budget(f"spend:{key.key_id}:total", key.cost_limit_in_usd, None, None))
         if key.cost_limit_in_usd_over_time > 0 and key.cost_limit_in_usd_unit:
             start, end = window(key.cost_limit_in_usd_unit, now)
-            out.append((f"spend:{key.key_id}:{key.cost_limit_in_usd_unit}:{start}", float(start), end - now + 60))
+            out.append(Budget(f"spend:{key.key_id}:{key.cost_limit_in_usd_unit}:{start}",
+                              key.cost_limit_in_usd_over_time, float(start), end - now + 60, key.cost_limit_in_usd_unit))
         return out
 
-    async def _current(self, key_id: str, store_key: str, since: float | None, ttl: float | None) -> tuple[float, bool]:
-        """The counter's value, and whether it was just seeded (the seed already holds queued events)."""
-        raw = await self._store.get(store_key)
-        if raw is not None:
-            return float(raw), False
-        seeded = await asyncio.to_thread(self._load_recorded, key_id, since) + self._load_queued(key_id, since)
-        created = await self._store.set(store_key, repr(seeded).encode(), ttl, only_if_absent=True)
-        raw = await self._store.get(store_key)
-        return (float(raw) if raw is not None else seeded), created
-
-    async def check(self, key: Key, now: float | None = None) -> None:
-        """Raise 429 if the key's recorded spend is at or over its total or period limit."""
-        if key.cost_limit_in_usd <= 0 and key.cost_limit_in_usd_over_time <= 0:
-            return
+    async def admit(self, key: Key, now: float | None = None) -> RateDecision | None:
+        """Count the request in its rate window and read its budgets in one store round trip; 429 if over."""
         now = time.time() if now is None else now
-        for store_key, since, ttl in self._keys(key, now):
-            limit = key.cost_limit_in_usd if since is None else key.cost_limit_in_usd_over_time
-            if limit <= 0:
-                continue
-            spent, _ = await self._current(key.key_id, store_key, since, ttl)
-            if spent >= limit:
-                if since is None:
-                    raise GatewayError(
-                        429, f"Cost limit reached: this key has spent ${spent:.6f} of its ${limit:.6f} budget.",
-                        code="cost_limit_exceeded",
-                    )
-                _, end = window(key.cost_limit_in_usd_unit, now)
-                retry = max(1, int(end - now))
-                unit = UNIT_WORDS[key.cost_limit_in_usd_unit]
+        limited = key.rate_limit_over_time > 0 and key.rate_limit_unit in RATE_UNITS
+        budgets = self.budgets(key, now)
+        if not limited and not budgets:
+            return None
+        counter, start, end = None, 0, 0
+        if limited:
+            start, end = window(key.rate_limit_unit, now)
+            counter = f"rl:{key.key_id}:{start}"
+        count, values = await self._store.count_and_read(counter, end - now + 1, [b.store_key for b in budgets])
+        decision = None
+        if limited:
+            decision = RateDecision(limit=key.rate_limit_over_time, remaining=max(0, key.rate_limit_over_time - count),
+                                    reset_at=end)
+            if count > key.rate_limit_over_time:
+                retry = max(1, int(end - now + 0.999))
                 raise GatewayError(
                     429,
-                    f"Cost limit reached: this key has spent ${spent:.6f} of its ${limit:.6f} per {unit}. "
-                    f"Try again in {retry} s.",
-                    code="cost_limit_exceeded",
-                    headers={"retry-after": str(retry)},
+                    f"Rate limit reached: this key allows {key.rate_limit_over_time} requests per "
+                    f"{UNIT_WORDS[key.rate_limit_unit]}. Try again in {retry} s.",
+                    code="rate_limit_exceeded",
+                    headers={**decision.headers(), "retry-after": str(retry)},
                 )
+        for budget, raw in zip(budgets, values):
+            spent = float(raw) if raw is not None else (await self._seed(key.key_id, budget))[0]
+            if spent >= budget.limit:
+                raise _over_budget(budget, spent, now)
+        return decision
+
+    async def _seed(self, key_id: str, budget: Budget) -> tuple[float, bool]:
+        """Start a counter from recorded and queued events; True if this call created it."""
+        seeded = await asyncio.to_thread(self._load_recorded, key_id, budget.since) + self._load_queued(key_id, budget.since)
+        created = await self._store.set(budget.store_key, repr(seeded).encode(), budget.ttl_s, only_if_absent=True)
+        if created:
+            return seeded, True
+        raw = await self._store.get(budget.store_key)
+        return (float(raw) if raw is not None else seeded), False
 
     async def add(self, key: Key, cost: float, now: float | None = None) -> None:
-        """Add a finished request's cost (already queued as an event) to every counter of the key."""
-        if cost <= 0:
+        """Add a finished request's cost (its event already queued) to the key's budget counters."""
+        budgets = self.budgets(key, time.time() if now is None else now)
+        if cost <= 0 or not budgets:
             return
-        now = time.time() if now is None else now
-        for store_key, since, ttl in self._keys(key, now):
-            _, seeded_now = await self._current(key.key_id, store_key, since, ttl)
-            if not seeded_now:
-                await self._store.incr_float(store_key, cost, ttl)
+        added = await self._store.incr_existing([b.store_key for b in budgets], cost)
+        for budget, done in zip(budgets, added):
+            if not done and not (await self._seed(key.key_id, budget))[1]:
+                await self._store.incr_float(budget.store_key, cost, budget.ttl_s)
+
+
+def _over_budget(budget: Budget, spent: float, now: float) -> GatewayError:
+    if budget.since is None:
+        return GatewayError(429, f"Cost limit reached: this key has spent ${spent:.6f} of its ${budget.limit:.6f} budget.",
+                            code="cost_limit_exceeded")
+    _, end = window(budget.unit, now)
+    retry = max(1, int(end - now))
+    return GatewayError(
+        429,
+        f"Cost limit reached: this key has spent ${spent:.6f} of its ${budget.limit:.6f} per {UNIT_WORDS[budget.unit]}. "
+        f"Try again in {retry} s.",
+        code="cost_limit_exceeded",
+        headers={"retry-after": str(retry)},
+    )

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import aiohttp
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 
 from gateway.config import ConfigCache
 from gateway.context import CONFIG_CHANNEL, Context
 from gateway.events import EventRecorder, spend_since
-from gateway.limits import Spend
+from gateway.limits import Limiter
 from gateway.proxy.app import ProxyApp
 from gateway.proxy.forward import Forwarder
 from gateway.proxy.models import ModelLister
@@ -40,7 +41,7 @@ class Runtime:
         await self.ctx.store.close()
 
 
-async def build(settings: Settings, engine) -> Runtime:  # type: ignore[no-untyped-def]
+async def build(settings: Settings, engine: Engine) -> Runtime:
     """Create the shared resources of one process (call inside the running event loop)."""
     from gateway.admin.app import create_admin_app
 
@@ -50,8 +51,8 @@ async def build(settings: Settings, engine) -> Runtime:  # type: ignore[no-untyp
                              settings.event_flush_interval_s, settings.event_memory_limit)
     ctx = Context(settings=settings, store=store, engine=engine, recorder=recorder)
     session = make_session()
-    spend = Spend(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
-    forwarder = Forwarder(settings, store, spend, Deployments(settings.cooldown_s), recorder, session)
+    limiter = Limiter(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
+    forwarder = Forwarder(settings, store, limiter, Deployments(settings.cooldown_s), recorder, session)
     proxy = ProxyApp(settings, config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()

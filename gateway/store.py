@@ -12,16 +12,38 @@ log = logging.getLogger("gateway.store")
 
 Listener = Callable[[str], Awaitable[None] | None]
 
-# One round trip, atomic on the server: increments the window counter and sets its expiry once.
-_INCR_WINDOW = """
-local c = redis.call('INCR', KEYS[1])
-if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return c
+# One round trip, atomic on the server: count a request in its window (KEYS[1], expiring once)
+# when ARGV[2] is 1, and read the other keys.
+_COUNT_AND_READ = """
+local out = {0}
+local first = 1
+if ARGV[2] == '1' then
+  out[1] = redis.call('INCR', KEYS[1])
+  if out[1] == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+  first = 2
+end
+for i = first, #KEYS do out[#out + 1] = redis.call('GET', KEYS[i]) end
+return out
+"""
+
+# Add ARGV[1] to each key that exists; 1 where added, 0 where the key is missing.
+_INCR_EXISTING = """
+local out = {}
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('INCRBYFLOAT', KEYS[i], ARGV[1])
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out
 """
 
 
 class Store(Protocol):
-    async def incr_window(self, key: str, ttl_s: float) -> int: ...
+    async def count_and_read(self, counter: str | None, ttl_s: float, keys: list[str]) -> tuple[int, list[bytes | None]]: ...
+    async def incr_existing(self, keys: list[str], amount: float) -> list[bool]: ...
     async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float: ...
     async def get(self, key: str) -> bytes | None: ...
     async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool: ...
@@ -52,14 +74,20 @@ class LocalStore:
     def _expiry(self, ttl_s: float | None) -> float | None:
         return None if ttl_s is None else time.monotonic() + ttl_s
 
-    async def incr_window(self, key: str, ttl_s: float) -> int:
-        current = self._live(key)
-        if current is None:
-            self._data[key] = (1, self._expiry(ttl_s))
-            return 1
-        count = int(current) + 1  # type: ignore[call-overload]
-        self._data[key] = (count, self._data[key][1])
-        return count
+    async def count_and_read(self, counter: str | None, ttl_s: float, keys: list[str]) -> tuple[int, list[bytes | None]]:
+        count = 0
+        if counter is not None:
+            current = self._live(counter)
+            count = 1 if current is None else int(current) + 1  # type: ignore[call-overload]
+            self._data[counter] = (count, self._expiry(ttl_s) if current is None else self._data[counter][1])
+        return count, [await self.get(k) for k in keys]
+
+    async def incr_existing(self, keys: list[str], amount: float) -> list[bool]:
+        present = [self._live(k) is not None for k in keys]
+        for key, here in zip(keys, present):
+            if here:
+                await self.incr_float(key, amount)
+        return present
 
     async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float:
         current = self._live(key)
@@ -111,14 +139,22 @@ class RedisStore:
         # Subscriptions sit idle for long stretches: their connection must not time out reads.
         self._listener = redis.from_url(url, socket_connect_timeout=2, socket_timeout=None, health_check_interval=30)
         self._prefix = prefix
-        self._incr_window = self._redis.register_script(_INCR_WINDOW)
+        self._count_and_read = self._redis.register_script(_COUNT_AND_READ)
+        self._incr_existing = self._redis.register_script(_INCR_EXISTING)
         self._tasks: list[asyncio.Task] = []
 
     def _k(self, key: str) -> str:
         return self._prefix + key
 
-    async def incr_window(self, key: str, ttl_s: float) -> int:
-        return int(await self._incr_window(keys=[self._k(key)], args=[max(1, int(ttl_s * 1000))]))
+    async def count_and_read(self, counter: str | None, ttl_s: float, keys: list[str]) -> tuple[int, list[bytes | None]]:
+        names = ([self._k(counter)] if counter is not None else []) + [self._k(k) for k in keys]
+        out = await self._count_and_read(keys=names, args=[max(1, int(ttl_s * 1000)), "1" if counter is not None else "0"])
+        return int(out[0]), list(out[1:])
+
+    async def incr_existing(self, keys: list[str], amount: float) -> list[bool]:
+        if not keys:
+            return []
+        return [bool(v) for v in await self._incr_existing(keys=[self._k(k) for k in keys], args=[repr(amount)])]
 
     async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -199,8 +235,11 @@ class FallbackStore:
         log.warning("redis unavailable (%s): using in-process limits and cache for 5 s", exc)
         self.degraded_until = time.monotonic() + 5.0
 
-    async def incr_window(self, key: str, ttl_s: float) -> int:
-        return await self._call("incr_window", key, ttl_s)
+    async def count_and_read(self, counter: str | None, ttl_s: float, keys: list[str]) -> tuple[int, list[bytes | None]]:
+        return await self._call("count_and_read", counter, ttl_s, keys)
+
+    async def incr_existing(self, keys: list[str], amount: float) -> list[bool]:
+        return await self._call("incr_existing", keys, amount)
 
     async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float:
         return await self._call("incr_float", key, amount, ttl_s)

@@ -12,15 +12,17 @@ from typing import Any
 import aiohttp
 from starlette.responses import Response, StreamingResponse
 
-from gateway import cache, cost, limits
+from gateway import cache, cost
 from gateway.config import Provider
 from gateway.errors import GatewayError
 from gateway.events import EventRecorder
+from gateway.limits import Limiter
 from gateway.metrics import CACHE_HITS, COST, LATENCY, REQUESTS, TOKENS, UPSTREAM_ERRORS
 from gateway.models import Key, new_id
 from gateway.proxy.plan import Plan, Step
 from gateway.routing import Deployments
 from gateway.settings import Settings
+from gateway.store import Store
 from gateway.upstream import (
     StreamState,
     UpstreamFailure,
@@ -62,11 +64,11 @@ class Call:
 class Forwarder:
     """The domain flow behind every chat endpoint of the proxy."""
 
-    def __init__(self, settings: Settings, store, spend: limits.Spend, deployments: Deployments,
+    def __init__(self, settings: Settings, store: Store, limiter: Limiter, deployments: Deployments,
                  recorder: EventRecorder, session: aiohttp.ClientSession) -> None:
         self.settings = settings
         self.store = store
-        self.spend = spend
+        self.limiter = limiter
         self.deployments = deployments
         self.recorder = recorder
         self.session = session
@@ -76,8 +78,7 @@ class Forwarder:
         """Limits, cache, then the upstream; a GatewayError propagates to the HTTP layer."""
         key = call.key
         assert key is not None and call.payload is not None
-        decision = await limits.admit(self.store, key)
-        await self.spend.check(key)
+        decision = await self.limiter.admit(key)
         headers = decision.headers() if decision else {}
         headers["x-event-id"] = call.event_id
         call.route_id = plan.route.id if plan.route else ""
@@ -229,6 +230,6 @@ class Forwarder:
             CACHE_HITS.labels(key_id).inc()
         if price > 0 and key is not None:
             COST.labels(key_id, call.model).inc(price)
-            task = asyncio.get_running_loop().create_task(self.spend.add(key, price, call.created_at))
+            task = asyncio.get_running_loop().create_task(self.limiter.add(key, price, call.created_at))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
