@@ -1,0 +1,151 @@
+"""System status for the admin dashboard: GPUs, llama-server, gateway, database, Redis; upstream probes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+
+import gateway
+from gateway.context import Context
+from gateway.resources import read_gpus
+
+_PROBE_TIMEOUT = httpx.Timeout(3.0)
+
+
+@dataclass
+class LlamaStatus:
+    url: str
+    healthy: bool
+    status: str
+    model: str = ""
+    contextSize: int | None = None
+    tokensPerSecond: float | None = None
+    promptTokensPerSecond: float | None = None
+    slots: int | None = None
+
+
+@dataclass
+class ConnectionResult:
+    ok: bool
+    url: str
+    status: int
+    latencyMs: float
+    message: str
+
+
+def tokens_per_second(metrics_text: str) -> tuple[float | None, float | None]:
+    """Generation and prompt throughput (tokens/s) from llama-server's Prometheus `/metrics`."""
+    values: dict[str, float] = {}
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            values[sample.name.replace("llamacpp:", "")] = float(sample.value)
+
+    def rate(gauge: str, tokens: str, seconds: str) -> float | None:
+        if values.get(gauge):
+            return round(values[gauge], 2)
+        if values.get(seconds):
+            return round(values.get(tokens, 0.0) / values[seconds], 2)
+        return None
+
+    return (
+        rate("predicted_tokens_seconds", "tokens_predicted_total", "tokens_predicted_seconds_total"),
+        rate("prompt_tokens_seconds", "prompt_tokens_total", "prompt_seconds_total"),
+    )
+
+
+def _model_name(props: dict[str, Any]) -> str:
+    if props.get("model_alias"):
+        return str(props["model_alias"])
+    path = str(props.get("model_path") or "")
+    return path.rsplit("/", 1)[-1]
+
+
+async def probe_llama(http: httpx.AsyncClient, url: str) -> LlamaStatus:
+    """Read llama-server's `/health`, `/props` and `/metrics`; an unreachable server is reported, not raised."""
+    base = url.rstrip("/")
+    health, props, metrics, models = await asyncio.gather(
+        http.get(base + "/health"), http.get(base + "/props"), http.get(base + "/metrics"), http.get(base + "/v1/models"),
+        return_exceptions=True,
+    )
+    if isinstance(health, BaseException):
+        return LlamaStatus(url=base, healthy=False, status="unreachable")
+    status = "ok" if health.status_code == 200 else ("loading" if health.status_code == 503 else f"http {health.status_code}")
+    info = LlamaStatus(url=base, healthy=health.status_code == 200, status=status)
+    if not isinstance(props, BaseException) and props.status_code == 200:
+        body = props.json()
+        info.model = _model_name(body)
+        info.contextSize = (body.get("default_generation_settings") or {}).get("n_ctx")
+        info.slots = body.get("total_slots")
+    if not info.model and not isinstance(models, BaseException) and models.status_code == 200:
+        # Servers without /props (other OpenAI-compatible upstreams) still name their model here.
+        info.model = str(((models.json().get("data") or [{}])[0]).get("id", ""))
+    if not isinstance(metrics, BaseException) and metrics.status_code == 200:
+        info.tokensPerSecond, info.promptTokensPerSecond = tokens_per_second(metrics.text)
+    return info
+
+
+def _database_ok(ctx: Context) -> bool:
+    try:
+        with ctx.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+async def snapshot(ctx: Context, http: httpx.AsyncClient) -> dict[str, Any]:
+    """Everything the dashboard's System page shows, in one JSON-ready dict."""
+    gpus = await asyncio.to_thread(read_gpus)
+    llama, db_ok = await asyncio.gather(
+        probe_llama(http, ctx.settings.llama_url), asyncio.to_thread(_database_ok, ctx)
+    )
+    redis = {"ok": await ctx.store.ping()} if ctx.settings.redis_url else None
+    return {
+        "gpus": [asdict(g) for g in gpus.gpus],
+        "gpuMessage": gpus.message,
+        "llama": asdict(llama),
+        "gateway": {"version": gateway.__version__, "uptimeS": round(time.time() - ctx.started_at)},
+        "database": {"ok": db_ok, "kind": "sqlite" if ctx.settings.is_sqlite else "postgresql"},
+        "redis": redis,
+    }
+
+
+def _candidates(url: str) -> list[str]:
+    base = url.rstrip("/")
+    models = base + "/models" if base.endswith("/v1") else base + "/v1/models"
+    return [base + "/health", models]
+
+
+async def test_connection(http: httpx.AsyncClient, url: str, apikey: str = "") -> ConnectionResult:
+    """Reach an upstream's `/health` (or its model list) and time the answer."""
+    if not url.startswith(("http://", "https://")):
+        return ConnectionResult(False, url, 0, 0.0, "The URL must start with http:// or https://")
+    headers = {"Authorization": f"Bearer {apikey}"} if apikey else {}
+    last = ConnectionResult(False, url, 0, 0.0, "no answer")
+    for target in _candidates(url):
+        started = time.perf_counter()
+        try:
+            resp = await http.get(target, headers=headers)
+        except httpx.TimeoutException:
+            return ConnectionResult(False, url, 0, _ms(started), "Timed out: the upstream did not answer.")
+        except httpx.HTTPError as exc:
+            return ConnectionResult(False, url, 0, _ms(started), f"Cannot connect: {type(exc).__name__}")
+        if resp.status_code < 400:
+            return ConnectionResult(True, target, resp.status_code, _ms(started), "Connected")
+        last = ConnectionResult(False, target, resp.status_code, _ms(started), f"The upstream answered HTTP {resp.status_code}")
+    return last
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def probe_client() -> httpx.AsyncClient:
+    """A short-timeout client for probes, never following the environment's proxies."""
+    return httpx.AsyncClient(timeout=_PROBE_TIMEOUT, trust_env=False)
