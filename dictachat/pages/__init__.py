@@ -4,3 +4,4 @@ The admin dashboard adds its line below (`from dictachat.pages import admin`).
 """
 
 from dictachat.pages import chat  # noqa: F401
+from dictachat.pages import admin  # noqa: F401
