@@ -18,6 +18,22 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+say "System packages (Chromium for the browser tests, build tools for llama-server)"
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+for tool in unzip cmake g++ npm; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+
+say "bun, llama-server and the small test model (built or fetched once into $CACHE)"
+REFLEX_BUN_PATH=$(scripts/ensure_bun.sh)
+export REFLEX_BUN_PATH
+echo "bun: $REFLEX_BUN_PATH"
+echo "llama-server: $(scripts/ensure_llama_server.sh)"
+echo "model: $(scripts/ensure_small_model.sh)"
+
 say "PostgreSQL and Redis"
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
