@@ -12,6 +12,7 @@ from dictachat import history
 from dictachat.gateway_client import GENERIC
 from dictachat.runner import TurnRequest, run_turn
 from dictachat.state.chat_settings import ChatSettingsState
+from dictachat.state.chat_sidebar import ChatSidebarState
 from dictachat.turn import ChatMessage, TurnBuilder, fold_rows, request_messages
 
 log = logging.getLogger(__name__)
@@ -94,3 +95,5 @@ class ChatLiveState(rx.State):
                 chat.messages = fold_rows(rows)
             self.live = ChatMessage()
             self.streaming = False
+            sidebar = await self.get_state(ChatSidebarState)
+            await sidebar._refresh()  # the conversation moves to the top of the list

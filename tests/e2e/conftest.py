@@ -74,8 +74,12 @@ class AppStack:
     app: Child
 
 
-def start_dictachat(log_dir: Path, gateway: Gateway) -> tuple[str, Child]:
-    """Build and serve dictachat in production mode on a free port."""
+def start_dictachat(log_dir: Path, work_dir: Path, gateway: Gateway) -> tuple[str, Child]:
+    """Build and serve dictachat in production mode on a free port.
+
+    The build goes to `work_dir`, not the checkout's `.web`, so a dictachat already running from
+    the same checkout (./start.sh) keeps serving its own build.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -87,6 +91,8 @@ def start_dictachat(log_dir: Path, gateway: Gateway) -> tuple[str, Child]:
         "REFLEX_BUN_PATH": BUN,
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",
+        "REFLEX_WEB_WORKDIR": str(work_dir / "web"),
+        "REFLEX_STATES_WORKDIR": str(work_dir / "states"),
     }
     args = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
     child = Child(args, env, log_dir / f"dictachat-{port}.log").start()
@@ -101,12 +107,12 @@ def start_dictachat(log_dir: Path, gateway: Gateway) -> tuple[str, Child]:
 
 
 @pytest.fixture(scope="session")
-def app_stack(log_dir: Path) -> Iterator[AppStack]:
+def app_stack(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppStack]:
     upstream = start_upstream(log_dir, "e2e-upstream")
     database_url = create_database()
     gateway = start_gateway(log_dir, database_url, upstream.url, REDIS_URL, f"e2e:{uuid.uuid4().hex[:8]}:")
     try:
-        url, app = start_dictachat(log_dir, gateway)
+        url, app = start_dictachat(log_dir, tmp_path_factory.mktemp("dictachat"), gateway)
     except Exception:
         gateway.child.stop()
         upstream.child.stop()
