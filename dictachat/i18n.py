@@ -278,7 +278,7 @@ HE: dict[str, str] = {
     "chat.disclaimer": "המודל עלול לטעות. כדאי לבדוק מידע חשוב.",
     "chat.stopped": "נעצר",
     "chat.thinking": "חושב…",
-    "chat.thought_for": "חשב במשך {n} שניות",
+    "chat.thought_for": "חשב במשך {n} שנ׳",
     "chat.thought": "מחשבות",
     "chat.tool": "כלי",
     "chat.tool_running": "רץ…",
