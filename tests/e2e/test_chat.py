@@ -110,6 +110,32 @@ def test_long_answer_streams_in_batched_updates(page: Page, app_stack: AppStack)
     assert 1 <= len(live_updates) < 400, len(live_updates)
 
 
+def distance_from_bottom(page: Page) -> float:
+    return page.locator("#chat-scroll").evaluate("el => el.scrollHeight - el.scrollTop - el.clientHeight")
+
+
+def test_auto_scroll_follows_the_answer_until_the_reader_scrolls_up(page: Page, app_stack: AppStack) -> None:
+    page.set_viewport_size({"width": 900, "height": 420})
+    open_chat(page, app_stack)
+    send(page, "[slow] a long slow answer")
+    answer = last_answer(page).locator(".answer")
+    expect(answer).to_contain_text("slow120", timeout=TIMEOUT_MS)
+    assert page.locator("#chat-scroll").evaluate("el => el.scrollHeight > el.clientHeight + 200")
+    assert distance_from_bottom(page) < 80  # following the stream
+
+    page.locator("#chat-scroll").hover()
+    page.mouse.wheel(0, -400)
+    expect(page.locator(".scroll-bottom")).to_be_visible()
+    expect(answer).to_contain_text("slow200", timeout=TIMEOUT_MS)
+    assert distance_from_bottom(page) > 150  # the reader's position was kept while text kept coming
+
+    page.locator(".scroll-bottom").click()
+    expect(answer).to_contain_text("slow240", timeout=TIMEOUT_MS)
+    assert distance_from_bottom(page) < 80  # following again
+    page.locator("#stop-button").click()
+    wait_idle(page)
+
+
 # --- Hebrew and direction --------------------------------------------------------------------
 
 
@@ -267,6 +293,32 @@ def test_rename_and_delete_a_conversation(page: Page, app_stack: AppStack) -> No
     page.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(page.locator(".conv-title", has_text="Renamed conversation")).to_have_count(0)
     expect(page.locator(".welcome")).to_be_visible()
+
+
+def test_settings_apply_to_requests_and_persist(page: Page, app_stack: AppStack) -> None:
+    open_chat(page, app_stack)
+    send(page, "settings check")
+    wait_idle(page)
+    page.locator("#settings-button").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("textarea[name=system_prompt]").fill("ענה תמיד בקצרה.")
+    dialog.locator("input[name=temperature]").fill("0.2")
+    dialog.locator("input[name=max_tokens]").fill("300")
+    dialog.get_by_role("switch").click()  # tools off
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+
+    last_answer(page).locator("button[aria-label='Regenerate']").click()
+    wait_idle(page)
+    body = upstream_stats(app_stack)["requests"][-1]["body"]
+    assert body["messages"][0] == {"role": "system", "content": "ענה תמיד בקצרה."}
+    assert (body["temperature"], body["max_tokens"]) == (0.2, 300)
+    assert "tools" not in body
+
+    page.reload()
+    page.locator("#settings-button").click()
+    expect(page.get_by_role("dialog").locator("input[name=temperature]")).to_have_value("0.2")
+    expect(page.get_by_role("dialog").locator("textarea[name=system_prompt]")).to_have_value("ענה תמיד בקצרה.")
 
 
 # --- errors ----------------------------------------------------------------------------------
