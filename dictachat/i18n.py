@@ -11,7 +11,6 @@ import reflex as rx
 from dictachat.state.lang import LangState
 
 EN: dict[str, str] = {
-    "app.name": "DictaChat",
     "lang.toggle": "עברית",
     "theme.toggle": "Toggle dark mode",
     # Chat: sidebar
@@ -23,7 +22,6 @@ EN: dict[str, str] = {
     "chat.delete_confirm": "Delete this conversation?",
     "chat.cancel": "Cancel",
     "chat.save": "Save",
-    "chat.untitled": "New conversation",
     # Chat: composer and messages
     "chat.placeholder": "Message DictaChat…",
     "chat.send": "Send",
@@ -34,8 +32,6 @@ EN: dict[str, str] = {
     "chat.copied": "Copied",
     "chat.resend": "Send",
     "chat.retry": "Retry",
-    "chat.you": "You",
-    "chat.assistant": "DictaLM",
     "chat.welcome_title": "How can I help today?",
     "chat.welcome_body": "Ask in Hebrew or English. The model can calculate, tell the time and convert Hebrew dates.",
     "chat.disclaimer": "The model can make mistakes. Check important information.",
@@ -43,7 +39,6 @@ EN: dict[str, str] = {
     # Thinking and tools
     "chat.thinking": "Thinking…",
     "chat.thought_for": "Thought for {n} s",
-    "chat.thought": "Thoughts",
     "chat.tool": "Tool",
     "chat.tool_running": "Running…",
     "chat.tool_args": "Arguments",
@@ -76,7 +71,6 @@ EN: dict[str, str] = {
     "chat.older": "Older",
     "chat.toggle_sidebar": "Toggle sidebar",
     "chat.scroll_bottom": "Scroll to the latest message",
-    "chat.model": "Model",
     "chat.admin": "Admin",
     # Admin dashboard (dictachat/pages/admin)
     "admin.badge": "Admin",
@@ -250,7 +244,6 @@ EN: dict[str, str] = {
 }
 
 HE: dict[str, str] = {
-    "app.name": "DictaChat",
     "lang.toggle": "English",
     "theme.toggle": "מצב כהה",
     "chat.new": "שיחה חדשה",
@@ -261,7 +254,6 @@ HE: dict[str, str] = {
     "chat.delete_confirm": "למחוק את השיחה?",
     "chat.cancel": "ביטול",
     "chat.save": "שמירה",
-    "chat.untitled": "שיחה חדשה",
     "chat.placeholder": "כתבו הודעה ל-DictaChat…",
     "chat.send": "שליחה",
     "chat.stop": "עצירה",
@@ -271,15 +263,12 @@ HE: dict[str, str] = {
     "chat.copied": "הועתק",
     "chat.resend": "שליחה",
     "chat.retry": "ניסיון חוזר",
-    "chat.you": "את/ה",
-    "chat.assistant": "DictaLM",
     "chat.welcome_title": "במה אפשר לעזור היום?",
     "chat.welcome_body": "אפשר לשאול בעברית או באנגלית. המודל יודע לחשב, לומר מה השעה ולהמיר תאריכים עבריים.",
     "chat.disclaimer": "המודל עלול לטעות. כדאי לבדוק מידע חשוב.",
     "chat.stopped": "נעצר",
     "chat.thinking": "חושב…",
     "chat.thought_for": "חשב במשך {n} שנ׳",
-    "chat.thought": "מחשבות",
     "chat.tool": "כלי",
     "chat.tool_running": "רץ…",
     "chat.tool_args": "ארגומנטים",
@@ -309,7 +298,6 @@ HE: dict[str, str] = {
     "chat.older": "ישן יותר",
     "chat.toggle_sidebar": "הצגת סרגל הצד",
     "chat.scroll_bottom": "גלילה להודעה האחרונה",
-    "chat.model": "מודל",
     "chat.admin": "ניהול",
     # Admin dashboard (dictachat/pages/admin)
     "admin.badge": "ניהול",
