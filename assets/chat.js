@@ -58,7 +58,9 @@
     if (!(t instanceof HTMLTextAreaElement) || !t.dataset.submitOnEnter) return;
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      if (t.value.trim() && t.form) t.form.requestSubmit();
+      // While an answer streams the text stays in the box (submitting would clear it for nothing).
+      var busy = t.id === "composer" && document.getElementById("stop-button");
+      if (!busy && t.value.trim() && t.form) t.form.requestSubmit();
     } else if (e.key === "Escape" && t.id !== "composer") {
       var cancel = t.form && t.form.querySelector("button[type=button]");
       if (cancel) cancel.click();
