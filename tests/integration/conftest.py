@@ -1,31 +1,22 @@
-"""Fixtures for integration tests: a fresh, migrated PostgreSQL database per test module."""
+"""Fixtures for integration tests: fresh, migrated databases (PostgreSQL per module, SQLite per test)."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from alembic import command
-from alembic.config import Config
 
 from gateway.db import make_engine
-
-ROOT = Path(__file__).resolve().parents[2]
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from gateway.migrate import upgrade
+from tests.support import create_database, drop_database
 
 
 def migrate(url: str) -> None:
-    """Run `alembic upgrade head` on `url` through alembic's API (on an explicit connection)."""
-    config = Config(str(ROOT / "alembic.ini"))
+    """Bring the database at `url` to the latest schema, as `python -m gateway` does."""
     engine = make_engine(url)
     try:
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        upgrade(engine)
     finally:
         engine.dispose()
 
@@ -33,16 +24,12 @@ def migrate(url: str) -> None:
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """URL of a new PostgreSQL database, migrated to head; dropped after the module."""
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url = create_database()
     try:
         migrate(url)
         yield url
     finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(url)
 
 
 @pytest.fixture
