@@ -22,7 +22,10 @@ tree() {
 
 any_alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 
-stop_native() {
+declare -A leader=() members=()
+
+# Ask one service's processes to stop (SIGTERM); remembers them for finish_native.
+signal_native() {
     local name="$1" file="$RUN_DIR/$1.pid" pid stamp pids=()
     [[ -f "$file" ]] || return 0
     read -r pid stamp <"$file" || true
@@ -37,13 +40,26 @@ stop_native() {
         return 0
     fi
     kill -TERM "${pids[@]}" 2>/dev/null || true
-    for _ in $(seq 100); do any_alive "${pids[@]}" || break; sleep 0.2; done
-    if any_alive "${pids[@]}"; then
-        kill -KILL "${pids[@]}" 2>/dev/null || true
-        say "$name: stopped (pid $pid, killed after 20 s)"
-    else
-        say "$name: stopped (pid $pid)"
-    fi
+    leader[$name]=$pid
+    members[$name]="${pids[*]}"
+}
+
+# Wait (20 s at most, all services at once), then SIGKILL whatever is left; one line per service.
+finish_native() {
+    local name all=() pids=()
+    for name in "${!members[@]}"; do read -ra pids <<<"${members[$name]}"; all+=("${pids[@]}"); done
+    (( ${#all[@]} )) || return 0
+    for _ in $(seq 100); do any_alive "${all[@]}" || break; sleep 0.2; done
+    for name in "$@"; do
+        [[ -n "${members[$name]:-}" ]] || continue
+        read -ra pids <<<"${members[$name]}"
+        if any_alive "${pids[@]}"; then
+            kill -KILL "${pids[@]}" 2>/dev/null || true
+            say "$name: stopped (pid ${leader[$name]}, killed after 20 s)"
+        else
+            say "$name: stopped (pid ${leader[$name]})"
+        fi
+    done
     stopped=1
 }
 
@@ -56,9 +72,10 @@ if [[ "$(cat "$RUN_DIR/mode" 2>/dev/null)" == compose ]]; then
         say "docker-compose stack: docker is not available, nothing stopped"
     fi
 fi
-for (( i=${#NATIVE_SERVICES[@]}-1; i>=0; i-- )); do
-    stop_native "${NATIVE_SERVICES[i]}"
-done
+reversed=()
+for (( i=${#NATIVE_SERVICES[@]}-1; i>=0; i-- )); do reversed+=("${NATIVE_SERVICES[i]}"); done
+for service in "${reversed[@]}"; do signal_native "$service"; done
+finish_native "${reversed[@]}"
 
 if [[ -f "$RUN_DIR/ports" ]]; then
     while read -r name port; do
