@@ -11,7 +11,7 @@ import reflex as rx
 from dictachat import history
 from dictachat.gateway_client import GENERIC
 from dictachat.runner import TurnRequest, run_turn
-from dictachat.state.chat_settings import ChatSettingsState
+from dictachat.state.chat_settings import ChatSettings, ChatSettingsState
 from dictachat.state.chat_sidebar import ChatSidebarState
 from dictachat.turn import ChatMessage, TurnBuilder, fold_rows, request_messages
 
@@ -56,16 +56,19 @@ class ChatLiveState(rx.State):
             conv_id = self.live_conv_id
             token = self.router.session.client_token
             settings = (await self.get_state(ChatSettingsState))._current()
-        rows = await asyncio.to_thread(history.load_rows, conv_id)
-        request = TurnRequest(
-            messages=request_messages(rows, settings.system_prompt),
-            model=settings.model,
-            temperature=settings.temperature,
-            top_p=settings.top_p,
-            max_tokens=settings.max_tokens,
-            use_tools=settings.use_tools,
-        )
-        turn = TurnBuilder(model=settings.model)
+        rows: list[dict] = []
+        try:
+            rows = await asyncio.to_thread(history.load_rows, conv_id)
+            turn = TurnBuilder(model=settings.model)
+            await self._run(token, turn, _request(rows, settings))
+            await asyncio.to_thread(history.append_rows, conv_id, turn.rows())
+            rows = await asyncio.to_thread(history.load_rows, conv_id)
+        finally:
+            # Whatever happened (even the database failing), the composer is released.
+            await self._end(conv_id, rows)
+
+    async def _run(self, token: str, turn: TurnBuilder, request: TurnRequest) -> None:
+        """Run the turn as its own task, so Stop can cancel it; errors and stops end up in `turn`."""
 
         async def push() -> None:
             snapshot = copy.deepcopy(turn.view)
@@ -85,15 +88,26 @@ class ChatLiveState(rx.State):
             log.error("chat turn failed", exc_info=exc)
             turn.fail(GENERIC, str(exc))
         turn.finish()
-        await asyncio.to_thread(history.append_rows, conv_id, turn.rows())
-        rows = await asyncio.to_thread(history.load_rows, conv_id)
+
+    async def _end(self, conv_id: str, rows: list[dict]) -> None:
         from dictachat.state.chat import ChatState  # the conversation state imports this one
 
         async with self:
             chat = await self.get_state(ChatState)
-            if chat.conv_id == conv_id:
+            if chat.conv_id == conv_id and rows:
                 chat.messages = fold_rows(rows)
             self.live = ChatMessage()
             self.streaming = False
             sidebar = await self.get_state(ChatSidebarState)
             await sidebar._refresh()  # the conversation moves to the top of the list
+
+
+def _request(rows: list[dict], settings: ChatSettings) -> TurnRequest:
+    return TurnRequest(
+        messages=request_messages(rows, settings.system_prompt),
+        model=settings.model,
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        max_tokens=settings.max_tokens,
+        use_tools=settings.use_tools,
+    )
