@@ -12,7 +12,8 @@ from playwright.sync_api import Page, WebSocket, expect
 
 from tests.e2e.conftest import AppStack
 
-pytestmark = pytest.mark.timeout(180)
+# Generous: the first test also pays for the session-wide production build of the app.
+pytestmark = pytest.mark.timeout(900)
 
 TIMEOUT_MS = 20_000
 
