@@ -177,9 +177,6 @@ class AdminClient:
             raise
         return True
 
-    async def health(self) -> JSON:
-        return await self._call("GET", "/api/health") or {}
-
     # Keys
     async def list_keys(
         self, *, name: str = "", tag: str = "", revoked: bool | None = None,

@@ -15,7 +15,7 @@ def _axes(unit: str = "") -> list[rx.Component]:
     return [
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False, stroke=rx.color("gray", 5)),
         rx.recharts.x_axis(data_key="label", min_tick_gap=24, **_AXIS),
-        rx.recharts.y_axis(width=56, unit=unit, allow_decimals=True, **_AXIS),
+        rx.recharts.y_axis(width=64, unit=unit, allow_decimals=True, **_AXIS),
         rx.recharts.graphing_tooltip(
             content_style={"background": "var(--color-panel-solid)", "border": "1px solid var(--gray-a5)",
                            "border_radius": "8px", "font_size": "12px"},

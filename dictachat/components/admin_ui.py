@@ -171,3 +171,22 @@ def select(options: list[tuple[str, rx.Var | str]], value: rx.Var, on_change: rx
         on_change=on_change,
         **props,
     )
+
+
+def choice(options: list[tuple[str, rx.Var | str]], value: rx.Var, on_pick, test_id: str = "") -> rx.Component:  # type: ignore[no-untyped-def]
+    """A segmented choice; `on_pick(value)` is called with the picked option (works right-to-left too)."""
+    return rx.hstack(
+        *[
+            rx.button(label, size="1", variant=rx.cond(value == val, "surface", "ghost"),
+                      color=rx.cond(value == val, "var(--accent-11)", "var(--gray-11)"), on_click=on_pick(val),
+                      margin="0", padding_x="0.65rem",  # ghost buttons carry negative margins; not here
+                      data_testid=f"{test_id}-{val}" if test_id else None, aria_pressed=rx.cond(value == val, "true", "false"))
+            for val, label in options
+        ],
+        spacing="1",
+        padding="3px",
+        border_radius="9px",
+        background="var(--gray-a3)",
+        wrap="wrap",
+    )
+

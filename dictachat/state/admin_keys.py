@@ -184,9 +184,8 @@ class KeysState(AdminPage, AdminState):
         return KeysState.load
 
     @rx.event
-    def set_status(self, value: str | list[str]):
-        """From the segmented control, which may report a list."""
-        self.status = value if isinstance(value, str) else value[0]
+    def set_status(self, value: str):
+        self.status = value
         return KeysState.load
 
     @rx.event
@@ -217,6 +216,11 @@ class KeysState(AdminPage, AdminState):
         try:
             api = self._api()
             if self.editing_id:
+                # Sending a ttl restarts it, so send it only when it changed ("" removes the expiry).
+                fields.pop("ttl", None)
+                ttl = str(form.get("ttl", "")).strip()
+                if ttl != self._keys[self.editing_id].get("ttl", ""):
+                    fields["ttl"] = ttl
                 await api.update_key(self.editing_id, fields)
             else:
                 created = await api.create_key(fields)

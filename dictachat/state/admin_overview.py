@@ -104,9 +104,8 @@ class OverviewState(AdminPage, AdminState):
         self.loading = False
 
     @rx.event
-    def set_window(self, window: str | list[str]):
-        """From the segmented control, which may report a list."""
-        self.window = window if isinstance(window, str) else window[0]
+    def set_window(self, window: str):
+        self.window = window
         if window == "custom" and not self.custom_start:
             start, end, _ = fmt.span("24h")
             self.custom_start, self.custom_end = fmt.local_input(start), fmt.local_input(end)

@@ -6,7 +6,7 @@ import reflex as rx
 
 from dictachat.components.admin_charts import area_chart
 from dictachat.components.admin_layout import admin_shell
-from dictachat.components.admin_ui import card, empty_state, error_callout, field, loading_or, ltr, mono, stat_card, table
+from dictachat.components.admin_ui import card, choice, empty_state, error_callout, field, loading_or, ltr, mono, stat_card, table
 from dictachat.i18n import tr
 from dictachat.state.admin import AdminState
 from dictachat.state.admin_keys import COST_UNITS, RATE_UNITS, KeyRow, KeysState
@@ -29,13 +29,8 @@ def toolbar() -> rx.Component:
             value=rx.cond(KeysState.tag == "", "__all__", KeysState.tag),
             on_change=KeysState.set_tag,
         ),
-        rx.segmented_control.root(
-            rx.segmented_control.item(tr("admin.all"), value="all"),
-            rx.segmented_control.item(tr("admin.keys.active"), value="active"),
-            rx.segmented_control.item(tr("admin.keys.revoked"), value="revoked"),
-            value=KeysState.status,
-            on_change=KeysState.set_status,
-        ),
+        choice([("all", tr("admin.all")), ("active", tr("admin.keys.active")), ("revoked", tr("admin.keys.revoked"))],
+               KeysState.status, KeysState.set_status, test_id="keys-status"),
         gap="0.5rem",
         wrap="wrap",
         align="center",

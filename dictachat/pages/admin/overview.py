@@ -6,7 +6,7 @@ import reflex as rx
 
 from dictachat.components.admin_charts import area_chart, bar_chart, chart_card, line_chart
 from dictachat.components.admin_layout import admin_shell
-from dictachat.components.admin_ui import empty_state, error_callout, loading_or, ltr, section, stat_card, table
+from dictachat.components.admin_ui import choice, empty_state, error_callout, loading_or, ltr, section, stat_card, table
 from dictachat.i18n import tr
 from dictachat.state.admin import AdminState
 from dictachat.state.admin_overview import OverviewState
@@ -14,13 +14,8 @@ from dictachat.state.admin_overview import OverviewState
 
 def window_picker() -> rx.Component:
     return rx.flex(
-        rx.segmented_control.root(
-            *[rx.segmented_control.item(tr(f"admin.window.{w}"), value=w) for w in ("1h", "24h", "7d", "30d", "custom")],
-            value=OverviewState.window,
-            on_change=OverviewState.set_window,
-            size="1",
-            data_testid="window-picker",
-        ),
+        choice([(w, tr(f"admin.window.{w}")) for w in ("1h", "24h", "7d", "30d", "custom")], OverviewState.window,
+               OverviewState.set_window, test_id="window"),
         rx.cond(
             OverviewState.window == "custom",
             rx.hstack(
@@ -62,15 +57,18 @@ def stats() -> rx.Component:
 def charts() -> rx.Component:
     data = OverviewState.series
     return rx.grid(
-        chart_card(tr("admin.chart.requests"), area_chart(data, [("requests", tr("admin.requests"), "accent")]), "chart-requests"),
+        chart_card(tr("admin.chart.requests"), area_chart(data, [("requests", tr("admin.stat.requests"), "accent")]), "chart-requests"),
         chart_card(tr("admin.chart.tokens"), bar_chart(data, [("prompt", tr("admin.prompt"), "indigo"),
                                                                 ("completion", tr("admin.completion"), "cyan")]), "chart-tokens"),
-        chart_card(tr("admin.chart.cost"), area_chart(data, [("cost", tr("admin.stat.cost"), "green")], unit="$"), "chart-cost"),
-        chart_card(tr("admin.chart.latency"), line_chart(data, [("p50", "p50", "blue"), ("p95", "p95", "orange")], unit=" ms"),
+        chart_card(tr("admin.chart.cost"), area_chart(data, [("cost", tr("admin.stat.cost"), "green")]), "chart-cost"),
+        chart_card(tr("admin.chart.latency"), line_chart(data, [("p50", "p50", "blue"), ("p95", "p95", "orange")]),
                    "chart-latency"),
-        chart_card(tr("admin.chart.errors"), line_chart(data, [("errors", tr("admin.stat.errors"), "red"),
-                                                                ("cache", tr("admin.stat.cache"), "grass")], unit="%"),
-                   "chart-rates"),
+        rx.box(
+            chart_card(tr("admin.chart.errors"), line_chart(data, [("errors", tr("admin.stat.errors"), "red"),
+                                                                    ("cache", tr("admin.stat.cache"), "grass")], unit="%"),
+                       "chart-rates"),
+            grid_column=rx.breakpoints(initial="auto", lg="span 2"),
+        ),
         columns=rx.breakpoints(initial="1", lg="2"),
         spacing="3",
         width="100%",
@@ -83,7 +81,7 @@ def ranking(title_key: str, rows: rx.Var, label_key: str, icon: str, test_id: st
         rx.cond(
             rows.length() > 0,
             table(
-                [tr(label_key), tr("admin.requests"), tr("admin.stat.tokens"), tr("admin.stat.cost")],
+                [tr(label_key), tr("admin.stat.requests"), tr("admin.stat.tokens"), tr("admin.stat.cost")],
                 rx.foreach(rows, lambda r: rx.table.row(
                     rx.table.cell(rx.vstack(rx.text(r["label"], weight="medium"),
                                             rx.text(r["sub"], size="1", color_scheme="gray"), spacing="0")),
