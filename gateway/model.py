@@ -77,6 +77,7 @@ def verify(path: Path, expected: str, progress: bool = True) -> str:
 
 def download(repo: str, filename: str, dest_dir: Path, expected: str, endpoint: str | None = None) -> str:
     """Fetch `filename` from the Hub repo `repo` into `dest_dir` (resuming a partial download), then verify it."""
+    # Imported here: huggingface_hub takes a second to import, and `verify` runs at every start.
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 

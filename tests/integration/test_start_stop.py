@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -79,8 +80,6 @@ def session_members(sid: int) -> list[int]:
 
 
 def port_open(port: int) -> bool:
-    import socket
-
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
@@ -159,8 +158,6 @@ def test_bad_configuration_starts_nothing(stack: NativeStack) -> None:
 
 
 def test_port_taken_by_another_program_is_named_and_left_alone(stack: NativeStack) -> None:
-    import socket
-
     with socket.create_server(("127.0.0.1", stack.ports["BRICKSLLM_PROXY_PORT"])):
         result = stack.run("./start.sh", "--native", timeout=FIRST_START_TIMEOUT_S)
     assert result.returncode == 1
