@@ -16,6 +16,7 @@ mode=auto
 case "${1:-}" in
     --native) mode=native ;;
     --compose) mode=compose ;;
+    -h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     "") ;;
     *) die "unknown option '$1' (usage: ./start.sh [--native | --compose])" ;;
 esac
