@@ -28,7 +28,9 @@ def _code_block(code: rx.Var, **props: Any) -> rx.Component:
             ),
             class_name="code-head",
         ),
-        rx.code_block(code, wrap_long_lines=False, class_name="code-body", **props),
+        # One fixed theme (dark, in both colour modes): a colour-mode-dependent theme would read a
+        # React context inside the Markdown render of each message, which React flags as a hook-order change.
+        rx.code_block(code, theme=rx.code_block.themes.one_dark, wrap_long_lines=False, class_name="code-body", **props),
         class_name="code-wrap",
         dir="ltr",
     )
