@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-LANGS = ("he", "en")
-
-
 class LangState(rx.State):
     """Which label set the UI shows; Hebrew also flips the layout to right-to-left."""
 
@@ -23,8 +20,3 @@ class LangState(rx.State):
     @rx.event
     def toggle_lang(self) -> None:
         self.lang = "en" if self.lang != "en" else "he"
-
-    @rx.event
-    def set_lang(self, lang: str) -> None:
-        if lang in LANGS:
-            self.lang = lang
