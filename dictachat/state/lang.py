@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+
 class LangState(rx.State):
     """Which label set the UI shows; Hebrew also flips the layout to right-to-left."""
 
