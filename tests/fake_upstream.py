@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible upstream for deterministic tests.
 
 Markers in the last user message pick the script: `[reasoning]`, `[tool:NAME {json}]`, `[slow]`,
-`[error]`, `[cut]`, `[xss]`, `[long]`, `[chunks:N]` (N answer chunks, no thinking); Hebrew in the question gets a Hebrew answer.
+`[error]`, `[cut]`, `[xss]`, `[long]`, `[chunks:N]` (N answer chunks, no thinking), `[delay:S]` (wait S seconds
+before answering); Hebrew in the question gets a Hebrew answer.
 Run: `python -m tests.fake_upstream --port N [--name NAME]`.
 """
 
@@ -21,6 +22,7 @@ MODEL = "scripted-model"
 _TOOL = re.compile(r"\[tool:(\w+)\s*(\{.*?\})?\]", re.S)
 _HEBREW = re.compile(r"[\u0590-\u05FF]")
 _CHUNKS = re.compile(r"\[chunks:(\d+)\]")
+_DELAY = re.compile(r"\[delay:([\d.]+)\]")
 
 
 @dataclass
@@ -161,8 +163,12 @@ class Upstream:
         body = await request.json()
         self.stats.requests.append({"body": body, "headers": {k.lower(): v for k, v in request.headers.items()}})
         messages = body.get("messages") or []
-        if "[error]" in _last_user(messages):
+        question = _last_user(messages)
+        if "[error]" in question:
             return web.json_response({"error": {"message": "scripted failure", "type": "server_error"}}, status=500)
+        delay = _DELAY.search(question)
+        if delay:
+            await asyncio.sleep(float(delay.group(1)))
         script = build_script(messages, len(self.stats.requests))
         model = body.get("model") or MODEL
         if body.get("stream"):
