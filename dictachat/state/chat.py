@@ -27,6 +27,8 @@ _SCROLL_DOWN = rx.call_script("window.dictachat && window.dictachat.scrollToBott
 
 
 class ChatState(rx.State):
+    """The conversation on screen (`/c/<id>`, or a new one before its first message)."""
+
     messages: list[ChatMessage] = []
     conv_id: str = ""
     editing_id: str = ""
