@@ -24,8 +24,9 @@ TIMEOUT_MS = 20_000
 def open_chat(page: Page, app: AppStack, path: str = "/", lang: str = "en") -> Page:
     page.add_init_script(f"localStorage.setItem('dictachat_lang', {json.dumps(lang)})")
     page.goto(app.url + path)
-    # The model badge is filled from the gateway's /v1/models by the backend: the app is connected.
-    expect(page.locator(".model-badge")).to_contain_text("scripted-model", timeout=TIMEOUT_MS)
+    # The model badge (or picker, when the gateway lists several models) is filled from the gateway's
+    # /v1/models by the backend: the app is connected.
+    expect(page.locator(".chat-header")).to_contain_text("scripted-model", timeout=TIMEOUT_MS)
     return page
 
 
