@@ -103,8 +103,9 @@ def loading_rows(count: int = 5) -> rx.Component:
     )
 
 
-def loading_or(loading: rx.Var, content: rx.Component, rows: int = 5) -> rx.Component:
-    return rx.cond(loading, loading_rows(rows), content)
+def loading_or(loading: rx.Var, error: rx.Var, content: rx.Component, rows: int = 5) -> rx.Component:
+    """Skeletons while loading, nothing under an error (its banner says why), else the content."""
+    return rx.cond(loading, loading_rows(rows), rx.cond(error == "", content))
 
 
 def field(label: rx.Var | str, control: rx.Component, hint: rx.Var | str | None = None) -> rx.Component:

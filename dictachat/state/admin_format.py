@@ -52,7 +52,7 @@ def stamp(ts: float | None, with_seconds: bool = True) -> str:
 def axis_label(ts: float, increment: int) -> str:
     """A short chart-axis label: time of day for sub-day buckets, else the date."""
     moment = datetime.fromtimestamp(ts)
-    return moment.strftime("%H:%M" if increment < 3600 * 6 else "%d/%m %H:%M" if increment < 86400 else "%d/%m")
+    return moment.strftime("%H:%M" if increment < 3600 else "%d/%m %H:%M" if increment < 86400 else "%d/%m")
 
 
 def span(window: str, custom_start: str = "", custom_end: str = "", now: float | None = None) -> tuple[int, int, int]:

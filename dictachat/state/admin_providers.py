@@ -111,7 +111,7 @@ def route_row(row: JSON) -> RouteRow:
     return RouteRow(
         id=row.get("id", ""),
         name=row.get("name", ""),
-        path=row.get("path", ""),
+        path=row.get("path", "").strip("/"),
         steps=" → ".join(f"{s.get('provider')}/{s.get('model')}" for s in row.get("steps") or []),
         retries=int(row.get("retries", 0)),
         cache=(f"{cache.get('ttl') or 'default'} s" if cache.get("enabled") else ""),
@@ -177,7 +177,7 @@ class ProvidersState(AdminPage, AdminState):
                         prices=cost_map_to_text(row.get("costMap") or {}))
         elif kind == "route" and row:
             cache = row.get("cacheConfig") or {}
-            form.update(name=row.get("name", ""), path=row.get("path", ""), retries=str(row.get("retries", 0)),
+            form.update(name=row.get("name", ""), path=row.get("path", "").strip("/"), retries=str(row.get("retries", 0)),
                         steps="\n".join(f"{s['provider']} {s['model']}" for s in row.get("steps") or []),
                         cache="on" if cache.get("enabled") else "", ttl=str(cache.get("ttl") or ""))
         self.form, self.editing_id, self.form_error, self.form_open = form, row_id, "", True

@@ -112,6 +112,7 @@ def events_table() -> rx.Component:
         error_callout(EventsState.error, on_retry=EventsState.load),
         loading_or(
             EventsState.loading & (EventsState.rows.length() == 0),
+            EventsState.error,
             rx.cond(
                 EventsState.rows.length() > 0,
                 rx.fragment(

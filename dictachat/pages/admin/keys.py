@@ -85,6 +85,7 @@ def keys_table() -> rx.Component:
         error_callout(KeysState.error, on_retry=KeysState.load),
         loading_or(
             KeysState.loading & (KeysState.rows.length() == 0),
+            KeysState.error,
             rx.cond(
                 KeysState.rows.length() > 0,
                 table(
@@ -222,7 +223,7 @@ def usage_dialog() -> rx.Component:
                 spacing="3",
                 margin_y="1rem",
             ),
-            rx.box(area_chart(KeysState.usage_series, [("requests", tr("admin.requests"), "accent")]), dir="ltr"),
+            rx.box(area_chart(KeysState.usage_series, [("requests", tr("admin.stat.requests"), "accent")]), dir="ltr"),
             rx.hstack(rx.dialog.close(rx.button(tr("admin.done"), variant="soft")), justify="end", margin_top="1rem"),
             max_width="720px",
             dir=LangState.direction,

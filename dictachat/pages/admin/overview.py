@@ -96,27 +96,35 @@ def ranking(title_key: str, rows: rx.Var, label_key: str, icon: str, test_id: st
     )
 
 
+def no_traffic() -> rx.Component:
+    return rx.box(
+        empty_state("chart-no-axes-column", tr("admin.empty.traffic"), tr("admin.empty.traffic_body"),
+                    rx.link(rx.button(tr("admin.keys.create"), variant="soft"), href="/admin/keys")),
+        style={"border": "1px dashed var(--gray-a6)", "border_radius": "12px"},
+        width="100%",
+    )
+
+
 def overview_body() -> rx.Component:
     return rx.vstack(
         error_callout(OverviewState.error, on_retry=OverviewState.load),
-        stats(),
         loading_or(
             OverviewState.loading & ~OverviewState.has_traffic,
-            rx.cond(
-                OverviewState.has_traffic,
-                charts(),
-                rx.box(empty_state("chart-no-axes-column", tr("admin.empty.traffic"), tr("admin.empty.traffic_body"),
-                                   rx.link(rx.button(tr("admin.keys.create"), variant="soft"), href="/admin/keys")),
-                       style={"border": "1px dashed var(--gray-a6)", "border_radius": "12px"}, width="100%"),
+            OverviewState.error,
+            rx.vstack(
+                stats(),
+                rx.cond(OverviewState.has_traffic, charts(), no_traffic()),
+                rx.grid(
+                    ranking("admin.top_keys", OverviewState.top_keys, "admin.key", "key-round", "top-keys"),
+                    ranking("admin.top_models", OverviewState.top_models, "admin.model", "box", "top-models"),
+                    columns=rx.breakpoints(initial="1", lg="2"),
+                    spacing="3",
+                    width="100%",
+                ),
+                spacing="4",
+                width="100%",
             ),
             rows=8,
-        ),
-        rx.grid(
-            ranking("admin.top_keys", OverviewState.top_keys, "admin.key", "key-round", "top-keys"),
-            ranking("admin.top_models", OverviewState.top_models, "admin.model", "box", "top-models"),
-            columns=rx.breakpoints(initial="1", lg="2"),
-            spacing="3",
-            width="100%",
         ),
         spacing="4",
         width="100%",

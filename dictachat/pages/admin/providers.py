@@ -89,6 +89,7 @@ def route_row(row: RouteRow) -> rx.Component:
 def listing(rows: rx.Var, headers: list, render, icon: str, empty_title: str, empty_body: str, kind: str) -> rx.Component:
     return loading_or(
         ProvidersState.loading & (rows.length() == 0),
+        ProvidersState.error,
         rx.cond(
             rows.length() > 0,
             table(headers, rx.foreach(rows, render)),

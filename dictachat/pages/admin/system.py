@@ -115,6 +115,7 @@ def system_body() -> rx.Component:
         error_callout(SystemState.error, on_retry=SystemState.load),
         loading_or(
             SystemState.loading,
+            SystemState.error,
             rx.vstack(
                 services(),
                 rx.grid(gpu_panel(), llama_panel(), columns=rx.breakpoints(initial="1", lg="2"), spacing="3", width="100%"),
