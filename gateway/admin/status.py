@@ -6,22 +6,22 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from gateway import system
 from gateway.admin.deps import Ctx, run_db
+from gateway.admin.schemas.common import ApiModel
 from gateway.manage.common import get_or_404
 from gateway.models import ProviderSetting
 
 router = APIRouter(prefix="/api/system", tags=["system"])
 
 
-class ConnectionTest(BaseModel):
-    """Test `url` (with `apikey`), or the first URL of a stored provider setting with its own key."""
+class ConnectionTest(ApiModel):
+    """Test `url` (with `apikey`), or the first URL of a stored provider setting (`settingId`) with its own key."""
 
     url: str = ""
     apikey: str = ""
-    settingId: str = ""
+    setting_id: str = ""
 
 
 @router.get("")
@@ -36,8 +36,8 @@ async def system_status(ctx: Ctx) -> dict[str, Any]:
 async def test_connection(body: ConnectionTest, ctx: Ctx) -> dict[str, Any]:
     """Call the upstream's /health (else its model list) and time it: {ok, url, status, latencyMs, message}."""
     url, apikey = body.url, body.apikey
-    if body.settingId:
-        row = await run_db(ctx, lambda db: get_or_404(db, ProviderSetting, body.settingId, "provider setting"))
+    if body.setting_id:
+        row = await run_db(ctx, lambda db: get_or_404(db, ProviderSetting, body.setting_id, "provider setting"))
         url = str(row.setting.get("url") or "").split(",")[0].strip()
         apikey = str(row.setting.get("apikey") or "")
     async with system.probe_client() as http:
