@@ -30,6 +30,7 @@ class KeyInfo(TypedDict, total=False):
     rateLimitOverTime: int
     rateLimitUnit: str
     ttl: str
+    expiresAt: int | None
     settingIds: list[str]
     allowedPaths: list[JSON]
     allowedModels: list[str]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,8 @@ class KeyRow:
     spend: str = ""
     requests: str = ""
     created: str = ""
-    ttl: str = ""
+    expires: str = ""
+    expired: bool = False
 
 
 def _split(text: str) -> list[str]:
@@ -103,7 +105,7 @@ def form_from_key(key: KeyInfo) -> dict[str, str]:
     }
 
 
-def key_row(key: KeyInfo, usage: Usage) -> KeyRow:
+def key_row(key: KeyInfo, usage: Usage, now: float) -> KeyRow:
     rate = f"{key['rateLimitOverTime']} / {key.get('rateLimitUnit') or 'm'}" if key.get("rateLimitOverTime") else ""
     limits = []
     if key.get("costLimitInUsd"):
@@ -121,7 +123,8 @@ def key_row(key: KeyInfo, usage: Usage) -> KeyRow:
         spend=fmt.usd(usage.get("costInUsd", 0.0)),
         requests=fmt.count(usage.get("requests", 0)),
         created=fmt.stamp(key.get("createdAt"), with_seconds=False),
-        ttl=key.get("ttl", ""),
+        expires=fmt.stamp(key["expiresAt"], with_seconds=False) if key.get("expiresAt") else "",
+        expired=bool(key.get("expiresAt")) and key["expiresAt"] <= now,
     )
 
 
@@ -170,7 +173,9 @@ class KeysState(AdminPage, AdminState):
             return
         by_key = {u.get("keyId", ""): u for u in usage}
         self._keys = {k.get("keyId", ""): k for k in keys}
-        self.rows = [key_row(k, by_key.get(k.get("keyId", ""), {})) for k in sorted(keys, key=lambda k: -(k.get("createdAt") or 0))]
+        now = time.time()
+        self.rows = [key_row(k, by_key.get(k.get("keyId", ""), {}), now)
+                     for k in sorted(keys, key=lambda k: -(k.get("createdAt") or 0))]
         self.loading = False
 
     @rx.event

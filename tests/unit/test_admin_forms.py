@@ -9,7 +9,7 @@ import pytest
 
 from dictachat.state import admin_format as fmt
 from dictachat.state.admin_events import event_row, events_csv
-from dictachat.state.admin_keys import EMPTY_FORM, form_from_key, key_fields
+from dictachat.state.admin_keys import EMPTY_FORM, form_from_key, key_fields, key_row
 from dictachat.state.admin_overview import chart_rows, totals
 from dictachat.state.admin_providers import cost_map_from_text, cost_map_to_text, steps_from_text
 
@@ -118,3 +118,13 @@ def test_csv_export_has_one_line_per_event_with_raw_numbers() -> None:
     rows = list(csv.DictReader(io.StringIO(events_csv([EVENT, {**EVENT, "id": "e2", "status": 429}]))))
     assert [r["id"] for r in rows] == ["e1", "e2"] and rows[1]["status"] == "429"
     assert rows[0]["cost_in_usd"] == "0.000051" and rows[0]["prompt_token_count"] == "12" and "request" not in rows[0]
+
+
+def test_key_rows_show_limits_spend_and_expiry() -> None:
+    key = {"keyId": "k1", "name": "web", "rateLimitOverTime": 20, "rateLimitUnit": "m", "costLimitInUsd": 5,
+           "costLimitInUsdOverTime": 1, "costLimitInUsdUnit": "d", "expiresAt": 1_000, "createdAt": 500}
+    row = key_row(key, {"costInUsd": 0.25, "requests": 1200}, now=2_000)
+    assert (row.rate, row.cost_limit, row.spend, row.requests) == ("20 / m", "$5.00 · $1.00 / d", "$0.2500", "1,200")
+    assert row.expired and row.expires
+    assert not key_row({**key, "expiresAt": 3_000}, {}, now=2_000).expired
+    assert key_row({"keyId": "k2"}, {}, now=2_000).expires == ""

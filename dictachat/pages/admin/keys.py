@@ -62,11 +62,18 @@ def key_table_row(row: KeyRow) -> rx.Component:
                                 spacing="0")),
         rx.table.cell(rx.flex(rx.foreach(row.tags, lambda tag: rx.badge(tag, variant="outline", radius="full")),
                               gap="1", wrap="wrap")),
-        rx.table.cell(rx.cond(
-            row.revoked,
-            rx.tooltip(rx.badge(tr("admin.keys.revoked"), color_scheme="red", variant="soft", radius="full"),
-                       content=rx.cond(row.revoked_reason != "", row.revoked_reason, "—")),
-            rx.badge(tr("admin.keys.active"), color_scheme="green", variant="soft", radius="full"),
+        rx.table.cell(rx.vstack(
+            rx.cond(
+                row.revoked,
+                rx.tooltip(rx.badge(tr("admin.keys.revoked"), color_scheme="red", variant="soft", radius="full"),
+                           content=rx.cond(row.revoked_reason != "", row.revoked_reason, "—")),
+                rx.cond(row.expired,
+                        rx.badge(tr("admin.keys.expired"), color_scheme="amber", variant="soft", radius="full"),
+                        rx.badge(tr("admin.keys.active"), color_scheme="green", variant="soft", radius="full")),
+            ),
+            rx.cond(row.expires != "", rx.text(tr("admin.keys.expires"), " ", ltr(row.expires), size="1", color_scheme="gray",
+                                               white_space="nowrap")),
+            spacing="1",
         ), data_testid="key-status"),
         rx.table.cell(rx.vstack(ltr(rx.cond(row.rate != "", row.rate, "—"), size="2"),
                                 ltr(row.cost_limit, size="1", color_scheme="gray"), spacing="0")),
@@ -101,7 +108,8 @@ def keys_table() -> rx.Component:
 
 
 def _input(name: str, placeholder: str | rx.Var = "", **props) -> rx.Component:
-    return rx.input(name=name, default_value=KeysState.form[name], placeholder=placeholder, width="100%", **props)
+    # dir="auto": Hebrew names read right-to-left, URLs, paths and numbers stay left-to-right.
+    return rx.input(name=name, default_value=KeysState.form[name], placeholder=placeholder, width="100%", dir="auto", **props)
 
 
 def key_form() -> rx.Component:

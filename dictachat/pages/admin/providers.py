@@ -145,7 +145,8 @@ def tabs() -> rx.Component:
 
 
 def _input(name: str, placeholder: str = "", **props) -> rx.Component:
-    return rx.input(name=name, default_value=F[name], placeholder=placeholder, width="100%", **props)
+    # dir="auto": Hebrew names read right-to-left, URLs, paths and numbers stay left-to-right.
+    return rx.input(name=name, default_value=F[name], placeholder=placeholder, width="100%", dir="auto", **props)
 
 
 def _area(name: str, placeholder: str, rows: str = "3") -> rx.Component:
