@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 
 import uvicorn
+import uvloop
 
 from gateway import bootstrap, migrate
 from gateway.db import get_engine
@@ -64,7 +65,7 @@ def main() -> None:
               file=sys.stderr)
         raise SystemExit(1) from None
     bootstrap.ensure_defaults(engine, settings)
-    asyncio.run(serve(settings))
+    uvloop.run(serve(settings))
 
 
 if __name__ == "__main__":
