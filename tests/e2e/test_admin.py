@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import uuid
 
@@ -116,6 +117,13 @@ def test_key_created_in_the_ui_is_used_reported_and_revoked(page: Page, app_stac
     expect(page.get_by_test_id("detail-prompt")).to_have_text(str(prompt))
     expect(page.get_by_test_id("detail-completion")).to_have_text(str(completion))
     expect(page.get_by_test_id("detail-cost")).to_have_text(cost)
+    page.keyboard.press("Escape")
+    with page.expect_download() as download:
+        page.get_by_test_id("events-export").click()
+    (key,) = admin_api(app_stack, "GET", "/api/key-management/keys", params={"name": name}).json()
+    with open(download.value.path(), encoding="utf-8") as exported:
+        rows = [r for r in csv.DictReader(exported) if r["key_id"] == key["keyId"]]
+    assert [(int(r["prompt_token_count"]), int(r["completion_token_count"])) for r in rows] == [(prompt, completion)]
 
     # Overview: totals equal the events, and the key is among the top keys with its one request.
     total = admin_api(app_stack, "POST", "/api/v2/events", json={"limit": 1}).json()["total"]
