@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
+from reflex.event import EventSpec
 
 from dictachat.i18n import tr
 
@@ -174,7 +177,8 @@ def select(options: list[tuple[str, rx.Var | str]], value: rx.Var, on_change: rx
     )
 
 
-def choice(options: list[tuple[str, rx.Var | str]], value: rx.Var, on_pick, test_id: str = "") -> rx.Component:  # type: ignore[no-untyped-def]
+def choice(options: list[tuple[str, rx.Var | str]], value: rx.Var, on_pick: Callable[[str], EventSpec],
+           test_id: str = "") -> rx.Component:
     """A segmented choice; `on_pick(value)` is called with the picked option (works right-to-left too)."""
     return rx.hstack(
         *[

@@ -270,7 +270,8 @@ class KeysState(AdminPage, AdminState):
     @rx.event
     async def open_usage(self, key_id: str):
         """Per-key spend (all time) and the last 7 days of usage."""
-        self.usage_open, self.usage_name, self.usage_series, self.usage_spend = True, self._keys.get(key_id, {}).get("name", key_id), [], ""
+        self.usage_open, self.usage_series, self.usage_spend = True, [], ""
+        self.usage_name = self._keys.get(key_id, {}).get("name", key_id)
         self.usage_summary = totals({})
         yield
         start, end, step = fmt.span("7d")

@@ -155,7 +155,8 @@ class ProvidersState(AdminPage, AdminState):
             return
         self._raw = {row["id"]: row for row in [*settings, *providers, *routes]}
         self.settings = [setting_row(s) for s in settings]
-        self.providers = [ProviderRow(id=p["id"], provider=p.get("provider", ""), urls=list(p.get("urls") or [])) for p in providers]
+        self.providers = [ProviderRow(id=p["id"], provider=p.get("provider", ""), urls=list(p.get("urls") or []))
+                          for p in providers]
         self.routes = [route_row(r) for r in routes]
         self.loading = False
 

@@ -136,8 +136,10 @@ def key_form() -> rx.Component:
             field(tr("admin.keys.paths"), _input("paths", "/v1/chat/completions"), hint=tr("admin.hint.paths")),
             field(tr("admin.keys.models"), _input("models", "scripted-model"), hint=tr("admin.hint.models")),
             rx.hstack(
-                rx.checkbox(tr("admin.keys.log_request"), name="log_request", default_checked=KeysState.form["log_request"] == "on"),
-                rx.checkbox(tr("admin.keys.log_response"), name="log_response", default_checked=KeysState.form["log_response"] == "on"),
+                rx.checkbox(tr("admin.keys.log_request"), name="log_request",
+                            default_checked=KeysState.form["log_request"] == "on"),
+                rx.checkbox(tr("admin.keys.log_response"), name="log_response",
+                            default_checked=KeysState.form["log_response"] == "on"),
                 spacing="4",
                 wrap="wrap",
             ),

@@ -19,7 +19,8 @@ def window_picker() -> rx.Component:
         rx.cond(
             OverviewState.window == "custom",
             rx.hstack(
-                rx.input(type="datetime-local", value=OverviewState.custom_start, on_change=OverviewState.set_custom_start, size="1"),
+                rx.input(type="datetime-local", value=OverviewState.custom_start, on_change=OverviewState.set_custom_start,
+                         size="1"),
                 rx.text("→", color_scheme="gray"),
                 rx.input(type="datetime-local", value=OverviewState.custom_end, on_change=OverviewState.set_custom_end, size="1"),
                 rx.button(tr("admin.apply"), size="1", on_click=OverviewState.load),
@@ -44,9 +45,11 @@ def stats() -> rx.Component:
                   test_id="stat-tokens"),
         stat_card(tr("admin.stat.cost"), s["cost"], "circle-dollar-sign", test_id="stat-cost"),
         stat_card(tr("admin.stat.latency"), s["p50"], "timer", hint=rx.text.span("p99 ", s["p99"]), test_id="stat-latency"),
-        stat_card(tr("admin.stat.errors"), s["error_rate"], "octagon-alert", hint=rx.text.span(s["errors"], " ", tr("admin.requests")),
+        stat_card(tr("admin.stat.errors"), s["error_rate"], "octagon-alert",
+                  hint=rx.text.span(s["errors"], " ", tr("admin.requests")),
                   test_id="stat-errors"),
-        stat_card(tr("admin.stat.cache"), s["cache_rate"], "database-zap", hint=rx.text.span(s["cache_hits"], " ", tr("admin.hits")),
+        stat_card(tr("admin.stat.cache"), s["cache_rate"], "database-zap",
+                  hint=rx.text.span(s["cache_hits"], " ", tr("admin.hits")),
                   test_id="stat-cache"),
         columns=rx.breakpoints(initial="2", md="3", xl="6"),
         spacing="3",
@@ -57,7 +60,8 @@ def stats() -> rx.Component:
 def charts() -> rx.Component:
     data = OverviewState.series
     return rx.grid(
-        chart_card(tr("admin.chart.requests"), area_chart(data, [("requests", tr("admin.stat.requests"), "accent")]), "chart-requests"),
+        chart_card(tr("admin.chart.requests"), area_chart(data, [("requests", tr("admin.stat.requests"), "accent")]),
+                   "chart-requests"),
         chart_card(tr("admin.chart.tokens"), bar_chart(data, [("prompt", tr("admin.prompt"), "indigo"),
                                                                 ("completion", tr("admin.completion"), "cyan")]), "chart-tokens"),
         chart_card(tr("admin.chart.cost"), area_chart(data, [("cost", tr("admin.stat.cost"), "green")]), "chart-cost"),

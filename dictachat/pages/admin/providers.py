@@ -127,7 +127,8 @@ def tabs() -> rx.Component:
         ),
         rx.tabs.content(
             tab_head("setting", "admin.providers.settings_help"),
-            listing(ProvidersState.settings, [tr("admin.name"), "URL", tr("admin.providers.models"), tr("admin.providers.prices"), ""],
+            listing(ProvidersState.settings,
+                    [tr("admin.name"), "URL", tr("admin.providers.models"), tr("admin.providers.prices"), ""],
                     setting_row, "settings", "admin.empty.settings", "admin.empty.settings_body", "setting"),
             value="settings",
         ),

@@ -46,7 +46,8 @@ def gpu_panel() -> rx.Component:
         tr("admin.system.gpus"),
         rx.cond(
             SystemState.gpus.length() > 0,
-            rx.grid(rx.foreach(SystemState.gpus, gpu_card), columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
+            rx.grid(rx.foreach(SystemState.gpus, gpu_card), columns=rx.breakpoints(initial="1", md="2"), spacing="3",
+                    width="100%"),
             rx.box(empty_state("cpu", tr("admin.system.no_gpu"), SystemState.gpu_message), data_testid="no-gpu"),
         ),
         data_testid="gpu-panel",
