@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -50,3 +50,13 @@ def get_engine() -> Engine:
 
 def session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
+
+
+def database_up(engine: Engine) -> bool:
+    """True if the database answers a trivial query (blocking: call it off the event loop)."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False

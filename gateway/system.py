@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import text
 
 import gateway
 from gateway.context import Context
+from gateway.db import database_up
 from gateway.resources import read_gpus
 
 _PROBE_TIMEOUT = httpx.Timeout(3.0)
@@ -90,20 +90,11 @@ async def probe_llama(http: httpx.AsyncClient, url: str) -> LlamaStatus:
     return info
 
 
-def _database_ok(ctx: Context) -> bool:
-    try:
-        with ctx.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-
-
 async def snapshot(ctx: Context, http: httpx.AsyncClient) -> dict[str, Any]:
     """Everything the dashboard's System page shows, in one JSON-ready dict."""
     gpus = await asyncio.to_thread(read_gpus)
     llama, db_ok = await asyncio.gather(
-        probe_llama(http, ctx.settings.llama_url), asyncio.to_thread(_database_ok, ctx)
+        probe_llama(http, ctx.settings.llama_url), asyncio.to_thread(database_up, ctx.engine)
     )
     redis = {"ok": await ctx.store.ping()} if ctx.settings.redis_url else None
     return {

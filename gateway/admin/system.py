@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from gateway.admin.deps import Ctx
+from gateway.db import database_up
 from gateway.metrics import metrics_response
 from gateway.store import LocalStore
 
@@ -23,20 +22,11 @@ class Health(BaseModel):
     redis: bool | None
 
 
-def _database_up(engine: Engine) -> bool:
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-
-
 @public.get("/api/health")
 async def health(ctx: Ctx) -> Health:
     """Always 200 while this process serves. `status` is "ok", or "degraded" when the database is
     unreachable; `redis` is null without REDIS_URL (in-process store), else whether Redis answers."""
-    database = await run_in_threadpool(_database_up, ctx.engine)
+    database = await run_in_threadpool(database_up, ctx.engine)
     redis = None if isinstance(ctx.store, LocalStore) else await ctx.store.ping()
     return Health(status="ok" if database else "degraded", database=database, redis=redis)
 
