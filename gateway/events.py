@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from gateway.db import database_up
 from gateway.metrics import EVENTS_PENDING
 from gateway.models import Event
 
 log = logging.getLogger("gateway.events")
+
+
+def clean(text: str | None, limit: int | None = None) -> str | None:
+    """Text a database column accepts: no NUL (PostgreSQL refuses it), optionally capped."""
+    if text is None:
+        return None
+    text = text.replace("\x00", "")
+    return text[:limit] if limit else text
 
 
 def write_rows(engine: Engine, rows: list[dict[str, Any]]) -> None:
@@ -53,6 +63,8 @@ class EventRecorder:
         self._engine = engine
         self._spool_dir = Path(spool_dir)
         self._spool = self._spool_dir / f"events-{os.getpid()}.jsonl"
+        self._rejected = self._spool_dir / "rejected.jsonl"
+        self._file_lock = threading.Lock()
         self._batch_size = batch_size
         self._interval_s = interval_s
         self._memory_limit = memory_limit
@@ -116,9 +128,13 @@ class EventRecorder:
         try:
             await asyncio.to_thread(self._drain_spool)
             while self._pending:
-                batch = self._pending[: self._batch_size]
-                await asyncio.to_thread(write_rows, self._engine, batch)
-                del self._pending[: len(batch)]
+                # Taken out before the write: record() may spill the front of the queue meanwhile.
+                batch, self._pending = self._pending[: self._batch_size], self._pending[self._batch_size :]
+                try:
+                    await asyncio.to_thread(self._write_batch, batch)
+                except Exception:
+                    self._pending[:0] = batch
+                    raise
         except Exception as exc:
             if self.database_ok:
                 log.warning("database unavailable, keeping %d events for later: %s", len(self._pending), exc)
@@ -129,35 +145,87 @@ class EventRecorder:
         self.database_ok = True
         return True
 
-    def _spill(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
+    def _write_batch(self, rows: list[dict[str, Any]]) -> None:
+        """Write rows; if the database answers but refuses the batch, keep the good rows and set the bad aside."""
+        try:
+            write_rows(self._engine, rows)
             return
+        except Exception:
+            if not database_up(self._engine):
+                raise
+        for row in rows:
+            try:
+                write_rows(self._engine, [row])
+            except Exception as exc:
+                if not database_up(self._engine):
+                    raise
+                log.error("event %s refused by the database (%s); kept in %s", row.get("id"), exc, self._rejected)
+                with self._file_lock:
+                    self._append(self._rejected, [row])
+
+    def _append(self, path: Path, rows: list[dict[str, Any]]) -> None:
         self._spool_dir.mkdir(parents=True, exist_ok=True)
-        with self._spool.open("a", encoding="utf-8") as fh:
+        with path.open("a", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(json.dumps(row) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+
+    def _spill(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        with self._file_lock:
+            self._append(self._spool, rows)
         EVENTS_PENDING.inc(len(rows))
 
     def _spool_files(self) -> list[Path]:
         return sorted(self._spool_dir.glob("events-*.jsonl")) if self._spool_dir.exists() else []
 
     def _drain_spool(self) -> None:
-        """Write spooled events of any process (claimed by rename, so two writers never share a file)."""
+        """Write spooled events of any process; a file is claimed by rename and handed back if the write fails."""
+        self._release_orphans()
         for path in self._spool_files():
-            claimed = path.with_suffix(f".{os.getpid()}.{time.monotonic_ns()}.claimed")
+            claimed = path.with_name(f"{path.name}.{os.getpid()}.claimed")
+            with self._file_lock:
+                try:
+                    path.rename(claimed)
+                except FileNotFoundError:
+                    continue
+                lines = claimed.read_text(encoding="utf-8").splitlines()
             try:
-                path.rename(claimed)
-            except FileNotFoundError:
-                continue
-            self._write_file(claimed)
-        for claimed in sorted(self._spool_dir.glob("*.claimed")) if self._spool_dir.exists() else []:
-            if f".{os.getpid()}." in claimed.name:
-                self._write_file(claimed)
+                self._write_lines(lines)
+            except Exception:
+                claimed.rename(self._spool_dir / f"events-{os.getpid()}-{time.time_ns()}.jsonl")
+                raise
+            claimed.unlink()
 
-    def _write_file(self, path: Path) -> None:
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    def _write_lines(self, lines: list[str]) -> None:
+        rows = []
+        for line in lines:
+            try:
+                rows.append(json.loads(line))
+            except ValueError:  # a line torn by a crash mid-write carries no complete event
+                log.error("skipping an unreadable spool line: %r", line[:200])
         for start in range(0, len(rows), self._batch_size):
-            write_rows(self._engine, rows[start : start + self._batch_size])
-        path.unlink()
+            self._write_batch(rows[start : start + self._batch_size])
+
+    def _release_orphans(self) -> None:
+        """Hand back files claimed by a process that died before writing them."""
+        if not self._spool_dir.exists():
+            return
+        for claimed in self._spool_dir.glob("*.claimed"):
+            pid = int(claimed.name.rsplit(".", 2)[-2]) if claimed.name.rsplit(".", 2)[-2].isdigit() else 0
+            if pid != os.getpid() and not _alive(pid):
+                claimed.rename(self._spool_dir / f"events-{pid}-{time.time_ns()}.jsonl")
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -15,7 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from gateway import cache, cost
 from gateway.config import Provider
 from gateway.errors import GatewayError
-from gateway.events import EventRecorder
+from gateway.events import EventRecorder, clean
 from gateway.limits import Limiter
 from gateway.metrics import CACHE_HITS, COST, LATENCY, REQUESTS, TOKENS, UPSTREAM_ERRORS
 from gateway.models import Key, new_id
@@ -101,6 +101,8 @@ class Forwarder:
             options = dict(payload.get("stream_options") or {})
             options["include_usage"] = True
             payload = {**payload, "stream_options": options}
+        if step.params:
+            payload = {**payload, **step.params}
         if step.model:
             payload = {**payload, "model": step.model}
         if payload is call.payload:
@@ -138,12 +140,12 @@ class Forwarder:
                         cache_key: str | None, cache_ttl_s: int | None) -> Response:
         resp, step = await self._attempts(call, plan, timeout_s)
         status = resp.status
+        if status >= 400:
+            raise upstream_client_error(status, await _read_raw(resp))
         try:
-            raw, payload = await read_json(resp, timeout_s)
+            raw, payload = await read_json(resp, step.timeout_s or timeout_s)
         except UpstreamFailure as failure:
             raise GatewayError(failure.status, failure.message) from failure
-        if status >= 400:
-            raise upstream_client_error(status, raw)
         usage = Usage()
         usage.take(payload)
         call.model = str(payload.get("model") or call.model)
@@ -155,9 +157,8 @@ class Forwarder:
     async def _stream(self, call: Call, plan: Plan, timeout_s: float, headers: dict[str, str]) -> Response:
         resp, step = await self._attempts(call, plan, timeout_s)
         if resp.status >= 400:
-            raw, _ = await read_json(resp, timeout_s)
-            raise upstream_client_error(resp.status, raw)
-        client_wants_usage = bool((call.payload or {}).get("stream_options", {}).get("include_usage"))
+            raise upstream_client_error(resp.status, await _read_raw(resp))
+        client_wants_usage = bool(((call.payload or {}).get("stream_options") or {}).get("include_usage"))
         state = StreamState()
         relay = relay_events(resp, state, strip_usage=not client_wants_usage, clock=time.perf_counter)
         return StreamingResponse(
@@ -202,9 +203,9 @@ class Forwarder:
             "created_at": call.created_at,
             "key_id": key_id,
             "tags": list(key.tags) if key else [],
-            "provider": call.provider,
-            "model": call.model,
-            "path": call.path,
+            "provider": clean(call.provider, 255),
+            "model": clean(call.model, 255),
+            "path": clean(call.path, 1024),
             "method": call.method,
             "route_id": call.route_id,
             "status": status,
@@ -215,11 +216,11 @@ class Forwarder:
             "latency_in_ms": latency,
             "time_to_first_token_ms": ttft_ms,
             "cache_hit": call.cache_hit,
-            "upstream": call.upstream,
-            "error": error,
+            "upstream": clean(call.upstream, 1024),
+            "error": clean(error, 4000),
             "custom_id": "",
-            "request": call.body.decode(errors="replace") if key and key.should_log_request and call.body else None,
-            "response": response.decode(errors="replace") if response is not None and self._logs_response(call) else None,
+            "request": clean(call.body.decode(errors="replace")) if key and key.should_log_request and call.body else None,
+            "response": clean(response.decode(errors="replace")) if response is not None and self._logs_response(call) else None,
         })
         REQUESTS.labels(key_id, call.model, str(status)).inc()
         LATENCY.labels(call.model).observe(latency / 1000.0)
@@ -233,3 +234,13 @@ class Forwarder:
             task = asyncio.get_running_loop().create_task(self.limiter.add(key, price, call.created_at))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+
+
+async def _read_raw(resp: aiohttp.ClientResponse) -> bytes:
+    """The body of an upstream refusal, whatever its content type (an nginx 401 page, say)."""
+    try:
+        return await resp.read()
+    except aiohttp.ClientError:
+        return b""
+    finally:
+        resp.release()

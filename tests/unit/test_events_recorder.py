@@ -84,3 +84,32 @@ def test_spool_lines_are_plain_json(tmp_path: Path) -> None:
     recorder.record(_row("other"))
     line = next(tmp_path.glob("*.jsonl")).read_text().splitlines()[0]
     assert json.loads(line)["key_id"] == "k"
+
+
+async def test_a_row_the_database_refuses_is_set_aside_and_the_rest_written(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    spool = tmp_path / "spool"
+    recorder = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=100)
+    bad = {**_row(), "created_at": None}
+    for row in [_row(), bad, _row()]:
+        recorder.record(row)
+    assert await recorder.flush()
+    assert _count(engine) == 2
+    assert json.loads((spool / "rejected.jsonl").read_text())["id"] == bad["id"]
+    recorder.record(_row())
+    assert await recorder.flush() and _count(engine) == 3
+
+
+async def test_torn_spool_line_is_skipped_and_orphaned_claims_are_written(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    good = _row()
+    (spool / "events-1.jsonl").write_text(json.dumps(good) + "\n" + '{"id": "torn', encoding="utf-8")
+    orphan = _row()
+    (spool / "events-2.jsonl.999999999.claimed").write_text(json.dumps(orphan) + "\n", encoding="utf-8")
+    recorder = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=100)
+    assert await recorder.flush()
+    with engine.connect() as conn:
+        ids = {r[0] for r in conn.execute(text("SELECT id FROM events"))}
+    assert ids == {good["id"], orphan["id"]} and not list(spool.iterdir())
