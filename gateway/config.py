@@ -48,8 +48,11 @@ class ConfigCache:
         self._keys: dict[str, tuple[Key | None, float]] = {}
         self._snapshot: Snapshot | None = None
         self._lock = asyncio.Lock()
+        # Bumped by every invalidation: a load that started before one must not be cached after it.
+        self._generation = 0
 
     def invalidate(self, kind: str = "") -> None:
+        self._generation += 1
         if kind in ("", "keys"):
             self._keys.clear()
         if kind in ("", "providers", "routes"):
@@ -63,6 +66,7 @@ class ConfigCache:
             key, loaded = cached
             if now - loaded < (self._ttl_s if key is not None else _MISSING_TTL_S):
                 return key
+        generation = self._generation
         try:
             key = await asyncio.to_thread(self._load_key, key_hash)
         except Exception as exc:
@@ -70,7 +74,8 @@ class ConfigCache:
                 log.warning("database unavailable (%s): using cached key", exc)
                 return cached[0]
             raise
-        self._keys[key_hash] = (key, now)
+        if generation == self._generation:
+            self._keys[key_hash] = (key, now)
         return key
 
     def _load_key(self, key_hash: str) -> Key | None:
@@ -85,15 +90,19 @@ class ConfigCache:
             snap = self._snapshot
             if snap is not None and time.monotonic() - snap.loaded_at < self._ttl_s:
                 return snap
+            generation = self._generation
             try:
-                self._snapshot = await asyncio.to_thread(self._load_snapshot)
+                fresh = await asyncio.to_thread(self._load_snapshot)
             except Exception as exc:
                 if snap is None:
                     raise
                 log.warning("database unavailable (%s): using cached providers and routes", exc)
                 snap.loaded_at = time.monotonic()
                 self._snapshot = snap
-            return self._snapshot
+                return snap
+            if generation == self._generation:
+                self._snapshot = fresh
+            return fresh
 
     def _load_snapshot(self) -> Snapshot:
         with Session(self._engine) as db:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from gateway.errors import GatewayError
 from gateway.models import Key
 from gateway.store import Store
 from gateway.windows import RATE_UNITS, window
+
+log = logging.getLogger("gateway.limits")
 
 UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "mo": "month"}
 
@@ -89,12 +92,21 @@ class Limiter:
         for budget, raw in zip(budgets, values):
             spent = float(raw) if raw is not None else (await self._seed(key.key_id, budget))[0]
             if spent >= budget.limit:
-                raise _over_budget(budget, spent, now)
+                refusal = _over_budget(budget, spent, now)
+                refusal.headers = {**(decision.headers() if decision else {}), **refusal.headers}
+                raise refusal
         return decision
 
     async def _seed(self, key_id: str, budget: Budget) -> tuple[float, bool]:
         """Start a counter from recorded and queued events; True if this call created it."""
-        seeded = await asyncio.to_thread(self._load_recorded, key_id, budget.since) + self._load_queued(key_id, budget.since)
+        try:
+            recorded = await asyncio.to_thread(self._load_recorded, key_id, budget.since)
+        except Exception as exc:
+            # Database away: judge by what this process still holds, without creating the counter,
+            # so it is seeded properly once the database answers again.
+            log.warning("cannot read recorded spend of key %s (%s); using queued events only", key_id, exc)
+            return self._load_queued(key_id, budget.since), False
+        seeded = recorded + self._load_queued(key_id, budget.since)
         created = await self._store.set(budget.store_key, repr(seeded).encode(), budget.ttl_s, only_if_absent=True)
         if created:
             return seeded, True
@@ -106,10 +118,13 @@ class Limiter:
         budgets = self.budgets(key, time.time() if now is None else now)
         if cost <= 0 or not budgets:
             return
-        added = await self._store.incr_existing([b.store_key for b in budgets], cost)
-        for budget, done in zip(budgets, added):
-            if not done and not (await self._seed(key.key_id, budget))[1]:
-                await self._store.incr_float(budget.store_key, cost, budget.ttl_s)
+        try:
+            added = await self._store.incr_existing([b.store_key for b in budgets], cost)
+            for budget, done in zip(budgets, added):
+                if not done and not (await self._seed(key.key_id, budget))[1]:
+                    await self._store.incr_float(budget.store_key, cost, budget.ttl_s)
+        except Exception:  # the event holds the cost; a counter seeded later from events will include it
+            log.exception("could not add $%.6f to the budgets of key %s", cost, key.key_id)
 
 
 def _over_budget(budget: Budget, spent: float, now: float) -> GatewayError:
