@@ -59,12 +59,11 @@ def main() -> None:
         log.warning("ADMIN_PASS is not set: the admin API refuses every request until it is")
     engine = get_engine()
     try:
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, then=lambda: bootstrap.ensure_defaults(engine, settings))
     except Exception as exc:
         print(f"gateway: cannot prepare the database at DATABASE_URL ({exc.__class__.__name__}: {exc})".splitlines()[0],
               file=sys.stderr)
         raise SystemExit(1) from None
-    bootstrap.ensure_defaults(engine, settings)
     uvloop.run(serve(settings))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -43,19 +43,28 @@ def _upgrade(conn: Connection, revision: str) -> None:
     command.upgrade(cfg, revision)
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` under a lock (advisory lock on PostgreSQL, file lock on SQLite)."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _LOCK_ID})
-            conn.commit()
-            try:
-                _upgrade(conn, revision)
-                conn.commit()
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _LOCK_ID})
-                conn.commit()
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Held while one process migrates and creates defaults: an advisory lock on PostgreSQL, a file lock on SQLite."""
+    if engine.dialect.name != "postgresql":
+        with _sqlite_lock(engine):
+            yield
         return
-    with _sqlite_lock(engine), engine.connect() as conn:
-        _upgrade(conn, revision)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _LOCK_ID})
         conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _LOCK_ID})
+            conn.commit()
+
+
+def upgrade(engine: Engine, revision: str = "head", then: Callable[[], None] | None = None) -> None:
+    """Bring the schema to `revision` under the schema lock, then run `then` (first-start setup) under it too."""
+    with schema_lock(engine):
+        with engine.connect() as conn:
+            _upgrade(conn, revision)
+            conn.commit()
+        if then is not None:
+            then()

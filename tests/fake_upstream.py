@@ -2,7 +2,7 @@
 
 Markers in the last user message pick the script: `[reasoning]`, `[tool:NAME {json}]`, `[slow]`,
 `[error]`, `[cut]`, `[xss]`, `[long]`, `[chunks:N]` (N answer chunks, no thinking), `[delay:S]` (wait S seconds
-before answering); Hebrew in the question gets a Hebrew answer.
+before answering), `[status:N]` (an HTML error page with status N); Hebrew in the question gets a Hebrew answer.
 Run: `python -m tests.fake_upstream --port N [--name NAME]`.
 """
 
@@ -23,6 +23,7 @@ _TOOL = re.compile(r"\[tool:(\w+)\s*(\{.*?\})?\]", re.S)
 _HEBREW = re.compile(r"[\u0590-\u05FF]")
 _CHUNKS = re.compile(r"\[chunks:(\d+)\]")
 _DELAY = re.compile(r"\[delay:([\d.]+)\]")
+_STATUS = re.compile(r"\[status:(\d{3})\]")
 
 
 @dataclass
@@ -166,6 +167,10 @@ class Upstream:
         question = _last_user(messages)
         if "[error]" in question:
             return web.json_response({"error": {"message": "scripted failure", "type": "server_error"}}, status=500)
+        status = _STATUS.search(question)
+        if status:
+            return web.Response(text="<html><body>denied by the proxy</body></html>", status=int(status.group(1)),
+                                content_type="text/html")
         delay = _DELAY.search(question)
         if delay:
             await asyncio.sleep(float(delay.group(1)))

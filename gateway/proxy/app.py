@@ -56,6 +56,9 @@ def parse_payload(body: bytes) -> dict:
         raise GatewayError(400, "'model' must be a string.", code="invalid_model")
     if "stream" in payload and not isinstance(payload["stream"], bool):
         raise GatewayError(400, "'stream' must be true or false.", code="invalid_stream")
+    if payload.get("stream_options") is not None and not isinstance(payload["stream_options"], dict):
+        raise GatewayError(400, "'stream_options' must be an object like {\"include_usage\": true}.",
+                           code="invalid_stream_options")
     return payload
 
 
@@ -95,7 +98,8 @@ class ProxyApp:
             call.stream = bool(call.payload.get("stream"))
             plan = await self._plan(request, call)
             call.provider = plan.provider_name
-            access.check_access(call.key, call.path, call.method, call.model, plan.steps[0].provider)
+            for step in plan.steps:  # a route's steps may switch model and provider: each must be allowed
+                access.check_access(call.key, call.path, call.method, step.model or call.model, step.provider)
             return await self.forwarder.run(call, plan, request_timeout(request, self.settings.request_timeout_s))
         except GatewayError as err:
             self.forwarder.finish(call, err.status, Usage(), None, err.message)

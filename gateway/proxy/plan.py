@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from gateway.config import Provider, Snapshot
 from gateway.errors import GatewayError
@@ -17,6 +18,7 @@ class Step:
     model: str | None
     attempts: int
     timeout_s: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def for_route(snapshot: Snapshot, path: str, key: Key, retries: int, default_ttl
         step_retries = int(raw.get("retries", route.retries) or 0)
         timeout = raw.get("timeout")
         steps.append(Step(_provider(snapshot, str(raw.get("provider", ""))), raw.get("model") or None,
-                          step_retries + 1, float(timeout) if timeout else None))
+                          step_retries + 1, float(timeout) if timeout else None, dict(raw.get("params") or {})))
     if not steps:
         raise GatewayError(400, f"Route '{route.path}' has no steps.", code="empty_route")
     cache = route.cache_config or {}

@@ -31,6 +31,11 @@ def test_bad_json_and_bad_fields_are_400(gateway: Gateway) -> None:
     assert "not valid JSON" in error_of(post(gateway, gateway.frontend_key, raw=b"{nope"), 400)
     assert "'messages' is required" in error_of(post(gateway, gateway.frontend_key, {"model": "m"}), 400)
     assert "'stream' must be" in error_of(post(gateway, gateway.frontend_key, {"messages": [{"role": "user"}], "stream": "yes"}), 400)
+    bad_options = {"messages": [{"role": "user"}], "stream": True, "stream_options": "usage"}
+    assert "'stream_options' must be" in error_of(post(gateway, gateway.frontend_key, bad_options), 400)
+    null_options = post(gateway, gateway.frontend_key, {"messages": [{"role": "user", "content": "hi"}], "stream": True,
+                                                        "stream_options": None})
+    assert null_options.status_code == 200 and "[DONE]" in null_options.text
 
 
 def test_missing_unknown_revoked_expired_keys_are_401(gateway: Gateway) -> None:
@@ -91,3 +96,23 @@ def test_unknown_provider_and_route_are_404(gateway: Gateway) -> None:
 @pytest.mark.parametrize("header", ["abc", "-3"])
 def test_bad_request_timeout_header_is_400(gateway: Gateway, header: str) -> None:
     assert "x-request-timeout" in error_of(post(gateway, gateway.frontend_key, **{"x-request-timeout": header}), 400)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_upstream_refusal_that_is_not_json_keeps_its_status(gateway: Gateway, stream: bool) -> None:
+    body = {"messages": [{"role": "user", "content": "x [status:403]"}], "stream": stream}
+    message = error_of(post(gateway, gateway.frontend_key, body), 403)
+    assert "denied by the proxy" in message
+
+
+def test_a_nul_byte_in_the_path_does_not_stop_event_writing(gateway: Gateway) -> None:
+    assert httpx.post(gateway.proxy_url + "/api/routes/a%00b", json={}, timeout=30).status_code == 401
+    created = gateway.create_key(name="after-nul")
+    assert post(gateway, created["key"]).status_code == 200
+    deadline = time.monotonic() + 10
+    with gateway.admin() as admin:
+        while time.monotonic() < deadline:
+            if admin.get("/api/events", params={"keyIds": created["keyId"]}).json():
+                return
+            time.sleep(0.2)
+    raise AssertionError("events stopped being written after a request with a NUL byte in its path")

@@ -19,7 +19,8 @@ def test_route_fails_over_to_next_step_and_caches(gateway: Gateway, upstream: Up
         assert created.status_code in (200, 201), created.text
         route = admin.post("/api/routes", json={
             "name": "chat with fallback", "path": "/team/chat",
-            "steps": [{"provider": "offline-gpu", "model": "big"}, {"provider": "llama-cpp-root", "model": "small"}],
+            "steps": [{"provider": "offline-gpu", "model": "big"},
+                      {"provider": "llama-cpp-root", "model": "small", "params": {"temperature": 0}}],
             "cacheConfig": {"enabled": True, "ttl": "1m"},
         })
         assert route.status_code in (200, 201), route.text
@@ -29,9 +30,20 @@ def test_route_fails_over_to_next_step_and_caches(gateway: Gateway, upstream: Up
     assert first.headers["x-cache"] == "MISS"
     sent = upstream.stats()["requests"]
     assert len(sent) == 1 and sent[0]["body"]["model"] == "small"  # the step's model replaces the client's
+    assert sent[0]["body"]["temperature"] == 0  # and its params are applied
     second = _post(gateway, "/api/routes/team/chat", "route me")
     assert second.headers["x-cache"] == "HIT" and second.json() == first.json()
     assert len(upstream.stats()["requests"]) == 1
+
+
+def test_route_steps_respect_the_keys_allowed_models(gateway: Gateway) -> None:
+    with gateway.admin() as admin:
+        assert admin.post("/api/routes", json={"name": "big only", "path": "/big", "steps": [
+            {"provider": "llama-cpp-root", "model": "big"}]}).status_code in (200, 201)
+    key = gateway.create_key(name="small only", allowedModels=["small"])["key"]
+    resp = httpx.post(gateway.proxy_url + "/api/routes/big", timeout=30, headers={"Authorization": f"Bearer {key}"},
+                      json={"model": "small", "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.status_code == 403 and "may not use model 'big'" in resp.json()["error"]["message"]
 
 
 def test_request_timeout_header_is_honoured(gateway: Gateway) -> None:
