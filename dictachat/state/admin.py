@@ -107,3 +107,24 @@ class AdminPage(rx.State, mixin=True):
         lang = (await self.get_state(LangState)).lang
         self.error = t("admin.err.call", lang, msg=exc.message)
         return None
+
+
+class AdminForm(rx.State, mixin=True):
+    """The create/edit dialog of an admin page; mix in with AdminPage."""
+
+    form_open: bool = False
+    editing_id: str = ""
+    form_error: str = ""
+    saving: bool = False
+
+    @rx.event
+    def set_form_open(self, value: bool) -> None:
+        self.form_open = value
+
+    async def _save_failed(self, exc: NotSignedIn | AdminError, lang: str) -> EventSpec | None:
+        """A save the gateway refused stays in the dialog as a sentence; a lost session goes to sign-in."""
+        self.saving = False
+        if isinstance(exc, AdminError) and exc.status != 401:
+            self.form_error = t("admin.err.call", lang, msg=exc.message)
+            return None
+        return await self._fail(exc)  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ import reflex as rx
 from dictachat.admin_client import AdminError, KeyInfo, Usage
 from dictachat.i18n import t
 from dictachat.state import admin_format as fmt
-from dictachat.state.admin import AdminPage, AdminState, NotSignedIn
+from dictachat.state.admin import AdminForm, AdminPage, AdminState, NotSignedIn
 from dictachat.state.admin_overview import chart_rows, totals
 from dictachat.state.lang import LangState
 
@@ -128,17 +128,13 @@ def key_row(key: KeyInfo, usage: Usage, now: float) -> KeyRow:
     )
 
 
-class KeysState(AdminPage, AdminState):
+class KeysState(AdminForm, AdminPage, AdminState):
     rows: list[KeyRow] = []
     search: str = ""
     tag: str = ""
     status: str = "all"
 
-    form_open: bool = False
     form: dict[str, str] = EMPTY_FORM
-    editing_id: str = ""
-    form_error: str = ""
-    saving: bool = False
     new_key: str = ""
 
     revoke_id: str = ""
@@ -204,10 +200,6 @@ class KeysState(AdminPage, AdminState):
             self.form, self.editing_id, self.form_error, self.form_open = form_from_key(key), key_id, "", True
 
     @rx.event
-    def set_form_open(self, value: bool) -> None:
-        self.form_open = value
-
-    @rx.event
     async def save(self, form: dict[str, Any]):
         """Create or update a key from the dialog's form; a new key's raw value is shown once."""
         lang = (await self.get_state(LangState)).lang
@@ -231,11 +223,7 @@ class KeysState(AdminPage, AdminState):
                 created = await api.create_key(fields)
                 self.new_key = created.get("key", "")
         except (NotSignedIn, AdminError) as exc:
-            self.saving = False
-            if isinstance(exc, AdminError) and exc.status != 401:
-                self.form_error = t("admin.err.call", lang, msg=exc.message)
-                return
-            yield await self._fail(exc)
+            yield await self._save_failed(exc, lang)
             return
         self.saving, self.form_open = False, False
         yield rx.toast.success(t("admin.keys.saved", lang))

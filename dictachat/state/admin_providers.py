@@ -10,7 +10,7 @@ import reflex as rx
 
 from dictachat.admin_client import AdminError
 from dictachat.i18n import t
-from dictachat.state.admin import AdminPage, AdminState, NotSignedIn
+from dictachat.state.admin import AdminForm, AdminPage, AdminState, NotSignedIn
 from dictachat.state.lang import LangState
 
 JSON = dict[str, Any]
@@ -122,17 +122,13 @@ def result_text(result: JSON) -> str:
     return f"{result.get('message', '')} · {result.get('latencyMs', 0):.0f} ms"
 
 
-class ProvidersState(AdminPage, AdminState):
+class ProvidersState(AdminForm, AdminPage, AdminState):
     settings: list[SettingRow] = []
     providers: list[ProviderRow] = []
     routes: list[RouteRow] = []
     tab: str = "providers"
 
-    form_open: bool = False
     form: dict[str, str] = EMPTY_FORM
-    editing_id: str = ""
-    form_error: str = ""
-    saving: bool = False
 
     test_ok: dict[str, bool] = {}
     test_text: dict[str, str] = {}
@@ -182,10 +178,6 @@ class ProvidersState(AdminPage, AdminState):
                         steps="\n".join(f"{s['provider']} {s['model']}" for s in row.get("steps") or []),
                         cache="on" if cache.get("enabled") else "", ttl=str(cache.get("ttl") or ""))
         self.form, self.editing_id, self.form_error, self.form_open = form, row_id, "", True
-
-    @rx.event
-    def set_form_open(self, value: bool) -> None:
-        self.form_open = value
 
     async def _save(self, form: JSON) -> None:
         api = self._api()
@@ -243,11 +235,7 @@ class ProvidersState(AdminPage, AdminState):
             self.saving, self.form_error = False, t("admin.err.form", lang, msg=str(exc))
             return
         except (NotSignedIn, AdminError) as exc:
-            self.saving = False
-            if isinstance(exc, AdminError) and exc.status != 401:
-                self.form_error = t("admin.err.call", lang, msg=exc.message)
-                return
-            yield await self._fail(exc)
+            yield await self._save_failed(exc, lang)
             return
         self.saving, self.form_open = False, False
         yield rx.toast.success(t("admin.saved", lang))
