@@ -31,8 +31,12 @@ def open_chat(page: Page, app: AppStack, path: str = "/", lang: str = "en") -> P
 
 
 def send(page: Page, text: str) -> None:
+    """Send a new message and wait until the turn has begun (its question is on screen)."""
+    questions = page.locator(".msg-user")
+    before = questions.count()
     page.locator("#composer").fill(text)
     page.locator("#composer").press("Enter")
+    expect(questions).to_have_count(before + 1, timeout=TIMEOUT_MS)
 
 
 def wait_idle(page: Page) -> None:
@@ -395,6 +399,9 @@ def test_frontend_key_never_reaches_the_browser(page: Page, app_stack: AppStack)
     page.on("websocket", on_socket)
     open_chat(page, app_stack)
     send(page, '[tool:calculator {"expression": "6*7"}] compute')
+    # Send is visible before the turn starts too: wait for the turn's own traces before reloading.
+    expect(page).to_have_url(re.compile(r"/c/[0-9a-f-]{36}$"), timeout=TIMEOUT_MS)
+    expect(page.locator(".msg-assistant .answer")).to_contain_text("42", timeout=TIMEOUT_MS)
     wait_idle(page)
     page.reload()
     expect(page.locator(".msg-assistant .answer")).to_contain_text("42", timeout=TIMEOUT_MS)
