@@ -14,6 +14,7 @@ import gateway
 from gateway.context import Context
 from gateway.db import database_up
 from gateway.resources import read_gpus
+from gateway.upstream import api_url
 
 _PROBE_TIMEOUT = httpx.Timeout(3.0)
 
@@ -109,7 +110,7 @@ async def snapshot(ctx: Context, http: httpx.AsyncClient) -> dict[str, Any]:
 
 def _candidates(url: str) -> list[str]:
     base = url.rstrip("/")
-    models = base + "/models" if base.endswith("/v1") else base + "/v1/models"
+    models = api_url(base, "/models")
     return [base + "/health", models]
 
 

@@ -47,6 +47,12 @@ class UpstreamFailure(Exception):
         self.retryable = retryable
 
 
+def api_url(base: str, path: str) -> str:
+    """`base` + `/v1` + `path`; deployments are listed with or without their `/v1`."""
+    base = base.rstrip("/")
+    return base + path if base.endswith("/v1") else base + "/v1" + path
+
+
 def make_session() -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=30)
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None), auto_decompress=True)

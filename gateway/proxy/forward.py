@@ -27,15 +27,12 @@ from gateway.upstream import (
     StreamState,
     UpstreamFailure,
     Usage,
+    api_url,
     open_response,
     read_json,
     relay_events,
     upstream_client_error,
 )
-
-
-def chat_url(base: str) -> str:
-    return base + ("/chat/completions" if base.endswith("/v1") else "/v1/chat/completions")
 
 
 @dataclass
@@ -93,7 +90,7 @@ class Forwarder:
                 return Response(hit, media_type="application/json", headers=headers)
         if call.stream:
             return await self._stream(call, plan, timeout_s, headers)
-        return await self._complete(call, plan, timeout_s, headers, cache_key, plan.cache_ttl_s)
+        return await self._complete(call, plan, timeout_s, headers, cache_key)
 
     def _body_for(self, call: Call, step: Step) -> bytes:
         payload = call.payload or {}
@@ -124,7 +121,7 @@ class Forwarder:
                 tried.add(url)
                 call.provider, call.upstream = step.provider.name, url
                 try:
-                    resp = await open_response(self.session, chat_url(url), body, step.provider.api_key,
+                    resp = await open_response(self.session, api_url(url, "/chat/completions"), body, step.provider.api_key,
                                                step.timeout_s or timeout_s)
                     return resp, step
                 except UpstreamFailure as failure:
@@ -137,7 +134,7 @@ class Forwarder:
         raise GatewayError(last.status, last.message, code="upstream_unavailable")
 
     async def _complete(self, call: Call, plan: Plan, timeout_s: float, headers: dict[str, str],
-                        cache_key: str | None, cache_ttl_s: int | None) -> Response:
+                        cache_key: str | None) -> Response:
         resp, step = await self._attempts(call, plan, timeout_s)
         status = resp.status
         if status >= 400:
@@ -150,8 +147,8 @@ class Forwarder:
         usage.take(payload)
         call.model = str(payload.get("model") or call.model)
         self.finish(call, status, usage, None, "", response=raw, provider=step.provider)
-        if cache_key and cache_ttl_s:
-            await cache.save(self.store, cache_key, raw, cache_ttl_s)
+        if cache_key and plan.cache_ttl_s:
+            await cache.save(self.store, cache_key, raw, plan.cache_ttl_s)
         return Response(raw, status_code=status, media_type="application/json", headers=headers)
 
     async def _stream(self, call: Call, plan: Plan, timeout_s: float, headers: dict[str, str]) -> Response:

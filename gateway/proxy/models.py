@@ -8,6 +8,7 @@ import time
 import aiohttp
 
 from gateway.config import Snapshot
+from gateway.upstream import api_url
 
 _TTL_S = 30.0
 
@@ -27,7 +28,7 @@ class ModelLister:
         return data
 
     async def _ask(self, provider: str, base: str, api_key: str) -> list[dict]:
-        url = base + ("/models" if base.endswith("/v1") else "/v1/models")
+        url = api_url(base, "/models")
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         try:
             async with self._session.get(url, headers=headers, timeout=aiohttp.ClientTimeout(total=3)) as resp:
