@@ -4,8 +4,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import gateway.models  # noqa: F401  (registers the tables)
-from gateway.db import make_engine
-from gateway.settings import get_settings
+from common.db import make_engine
+from common.settings import get_settings
 
 target_metadata = SQLModel.metadata
 
@@ -17,7 +17,7 @@ def run_migrations() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(get_settings().database_url)
+    engine = make_engine(get_settings().storage.database_url)
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

@@ -10,7 +10,7 @@ from typing import Any, TypedDict
 import httpx
 
 from dictachat.http import client as shared_client
-from gateway.settings import get_settings
+from common.settings import get_settings
 
 JSON = dict[str, Any]
 
@@ -263,4 +263,4 @@ class AdminClient:
 def admin_client(password: str | None = None) -> AdminClient:
     """A client for the configured gateway; `password` defaults to this process's ADMIN_PASS."""
     settings = get_settings()
-    return AdminClient(settings.gateway_admin_url, settings.admin_pass if password is None else password)
+    return AdminClient(settings.chat.gateway_admin_url, settings.gateway.admin_pass if password is None else password)

@@ -11,7 +11,7 @@ import httpx
 
 from dictachat.http import client
 from dictachat.stream import SSEDecoder
-from gateway.settings import get_settings
+from common.settings import get_settings
 
 # Error kinds the chat shows as sentences (labels `chat.err.<kind>`).
 RATE_LIMIT, UNAVAILABLE, AUTH, TIMEOUT, CUT, GENERIC = "rate_limit", "unavailable", "auth", "timeout", "cut", "generic"
@@ -31,11 +31,11 @@ class ChatError(Exception):
 
 
 def _headers() -> dict[str, str]:
-    return {"Authorization": f"Bearer {get_settings().frontend_api_key}"}
+    return {"Authorization": f"Bearer {get_settings().chat.frontend_api_key}"}
 
 
 def _url(path: str) -> str:
-    return get_settings().gateway_url.rstrip("/") + path
+    return get_settings().chat.gateway_url.rstrip("/") + path
 
 
 def _retry_after(headers: httpx.Headers) -> int:

@@ -1,4 +1,4 @@
-"""Conversation history in the database (gateway.models Conversation/Message via gateway.db).
+"""Conversation history in the database (gateway.models Conversation/Message via common.db).
 
 Functions are synchronous (SQLModel); the Reflex states call them through `asyncio.to_thread`.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import col, delete, func, select
 
-from gateway.db import session
+from common.db import session
 from gateway.models import Conversation, Message
 
 TITLE_LENGTH = 60

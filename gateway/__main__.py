@@ -14,9 +14,9 @@ import uvicorn
 import uvloop
 
 from gateway import bootstrap, migrate
-from gateway.db import get_engine
+from common.db import get_engine
 from gateway.server import build
-from gateway.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 
 log = logging.getLogger("gateway")
 
@@ -36,26 +36,26 @@ async def serve(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     servers = [
-        _Server(uvicorn.Config(app, host=settings.gateway_host, port=port, lifespan="off", log_level="warning",
+        _Server(uvicorn.Config(app, host=settings.gateway.gateway_host, port=port, lifespan="off", log_level="warning",
                                access_log=False, timeout_graceful_shutdown=5))
-        for app, port in ((runtime.proxy, settings.bricksllm_proxy_port), (runtime.admin, settings.bricksllm_admin_port))
+        for app, port in ((runtime.proxy, settings.gateway.bricksllm_proxy_port), (runtime.admin, settings.gateway.bricksllm_admin_port))
     ]
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: [setattr(s, "should_exit", True) for s in servers])
-    log.info("proxy on :%s, admin on :%s", settings.bricksllm_proxy_port, settings.bricksllm_admin_port)
+    log.info("proxy on :%s, admin on :%s", settings.gateway.bricksllm_proxy_port, settings.gateway.bricksllm_admin_port)
     try:
         await asyncio.gather(*(s.serve() for s in servers))
     finally:
         await runtime.close()
     if any(not s.started for s in servers):
-        raise SystemExit(f"gateway: could not listen on ports {settings.bricksllm_proxy_port}/{settings.bricksllm_admin_port}")
+        raise SystemExit(f"gateway: could not listen on ports {settings.gateway.bricksllm_proxy_port}/{settings.gateway.bricksllm_admin_port}")
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
-    if not settings.admin_pass:
+    if not settings.gateway.admin_pass:
         log.warning("ADMIN_PASS is not set: the admin API refuses every request until it is")
     engine = get_engine()
     try:

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from gateway.keys import hash_key, key_hint
 from gateway.models import CustomProvider, Key, ProviderSetting, now_s
 from gateway.proxy.plan import DEFAULT_PROVIDER
-from gateway.settings import Settings
+from common.settings import Settings
 
 log = logging.getLogger("gateway.bootstrap")
 
@@ -30,7 +30,7 @@ def ensure_defaults(engine: Engine, settings: Settings) -> None:
 
 
 def _provider(db: Session, settings: Settings) -> None:
-    url = settings.llama_url.rstrip("/")
+    url = settings.gateway.llama_url.rstrip("/")
     existing = db.exec(select(CustomProvider).where(CustomProvider.provider == DEFAULT_PROVIDER)).first()
     if existing is None:
         db.add(CustomProvider(provider=DEFAULT_PROVIDER, urls=[url]))
@@ -49,13 +49,13 @@ def _setting(db: Session, settings: Settings) -> None:
             name="Local llama-server",
             setting={},
             cost_map={
-                "promptCostPerModel": {"*": settings.local_prompt_cost_per_1k},
-                "completionCostPerModel": {"*": settings.local_completion_cost_per_1k},
+                "promptCostPerModel": {"*": settings.gateway.local_prompt_cost_per_1k},
+                "completionCostPerModel": {"*": settings.gateway.local_completion_cost_per_1k},
             },
         ))
 
 
 def _frontend_key(db: Session, settings: Settings) -> None:
-    raw = settings.frontend_api_key
+    raw = settings.chat.frontend_api_key
     if raw and db.exec(select(Key).where(Key.key_hash == hash_key(raw))).first() is None:
         db.add(Key(name=FRONTEND_KEY_NAME, key_hash=hash_key(raw), key_hint=key_hint(raw), tags=["frontend"]))

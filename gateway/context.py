@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from gateway.settings import Settings
+from common.settings import Settings
 from gateway.store import Store
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """`python -m gateway.envcheck`: validate `.env` and the environment before the stack starts, one line per problem.
 
-Types and ranges come from `gateway.settings.Settings`; this adds what a whole stack needs on top:
+Types and ranges come from `common.settings.Settings`; this adds what a whole stack needs on top:
 the variables that must be present in each mode and ports that do not collide.
 """
 
@@ -13,9 +13,7 @@ import sys
 from pathlib import Path
 
 from dotenv import dotenv_values
-from pydantic import ValidationError
-
-from gateway.settings import Settings
+from common.settings import Settings, SettingsError
 
 REQUIRED = {
     "native": ("LLAMA_HOST_PORT", "HF_FILE", "LOCAL_MODEL_PATH", "BRICKSLLM_MODE", "BRICKSLLM_ADMIN_PORT",
@@ -41,7 +39,7 @@ def _names(mode: str, table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
 def effective_values(env_file: Path) -> dict[str, str]:
     """`.env` values overlaid with the process environment, as Settings sees them."""
     values = {k: v or "" for k, v in dotenv_values(env_file).items()} if env_file.exists() else {}
-    values.update({k: v for k, v in os.environ.items() if k in values or k.lower() in Settings.model_fields})
+    values.update({k: v for k, v in os.environ.items() if k in values or k.lower() in Settings.field_names()})
     return values
 
 
@@ -51,16 +49,16 @@ def _missing(values: dict[str, str], mode: str) -> list[str]:
 
 def _invalid(env_file: Path) -> tuple[Settings | None, list[str]]:
     try:
-        return Settings(_env_file=env_file), []  # type: ignore[call-arg]
-    except ValidationError as exc:
-        return None, [f"{str(e['loc'][0]).upper()}: {e['msg']} (got {e.get('input')!r})" for e in exc.errors()]
+        return Settings.load(env_file), []
+    except SettingsError as exc:
+        return None, [f"{name}: {msg} (got {given!r})" for name, msg, given in exc.problems]
 
 
 def _collisions(settings: Settings, mode: str) -> list[str]:
     owners: dict[int, str] = {}
     problems = []
     for name in _names(mode, PORTS):
-        port = getattr(settings, name.lower())
+        port = settings.value(name)
         if port in owners:
             problems.append(f"{name} and {owners[port]} are both {port}: every service needs its own port")
         owners.setdefault(port, name)
@@ -80,7 +78,7 @@ def check(env_file: Path, mode: str) -> tuple[Settings | None, list[str]]:
 
 
 def shell_exports(settings: Settings) -> str:
-    return "\n".join(f"export {name}={shlex.quote(str(getattr(settings, name.lower())))}" for name in EXPORTS)
+    return "\n".join(f"export {name}={shlex.quote(str(settings.value(name)))}" for name in EXPORTS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from gateway.db import database_up
+from common.db import database_up
 from gateway.metrics import EVENTS_PENDING
 from gateway.models import Event
 

@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from gateway.settings import ROOT
+from common.settings import ROOT
 
 _LOCK_ID = 7_240_331  # any constant shared by every gateway process
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from gateway.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 
 _CHUNK = 8 * 2**20
 QUARANTINE_SUFFIX = ".sha256-mismatch"
@@ -21,7 +21,7 @@ class ModelError(Exception):
 
 
 def model_file(settings: Settings) -> Path:
-    return Path(settings.local_model_path).expanduser() / settings.hf_file
+    return Path(settings.stack.local_model_path).expanduser() / settings.stack.hf_file
 
 
 def sha256_of(path: Path, progress: bool = True) -> str:
@@ -109,10 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if path.is_file() else 1
     try:
         if args.command == "verify":
-            print(f"model: {verify(path, settings.hf_file_sha256)}")
+            print(f"model: {verify(path, settings.stack.hf_file_sha256)}")
         else:
-            dest = Path(settings.local_model_path).expanduser()
-            print(f"model: {download(settings.hf_repo, settings.hf_file, dest, settings.hf_file_sha256)}")
+            dest = Path(settings.stack.local_model_path).expanduser()
+            print(f"model: {download(settings.stack.hf_repo, settings.stack.hf_file, dest, settings.stack.hf_file_sha256)}")
     except ModelError as exc:
         print(f"model: {exc}", file=sys.stderr)
         return 1

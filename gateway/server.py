@@ -19,7 +19,7 @@ from gateway.proxy.app import ProxyApp
 from gateway.proxy.forward import Forwarder
 from gateway.proxy.models import ModelLister
 from gateway.routing import Deployments
-from gateway.settings import Settings
+from common.settings import Settings
 from gateway.store import make_store
 from gateway.upstream import make_session
 
@@ -45,14 +45,14 @@ async def build(settings: Settings, engine: Engine) -> Runtime:
     """Create the shared resources of one process (call inside the running event loop)."""
     from gateway.admin.app import create_admin_app
 
-    store = make_store(settings.redis_url, settings.redis_prefix)
-    config = ConfigCache(engine, settings.key_cache_ttl_s)
-    recorder = EventRecorder(engine, settings.spool_dir, settings.event_batch_size,
-                             settings.event_flush_interval_s, settings.event_memory_limit)
+    store = make_store(settings.storage.redis_url, settings.storage.redis_prefix)
+    config = ConfigCache(engine, settings.gateway.key_cache_ttl_s)
+    recorder = EventRecorder(engine, settings.gateway.spool_dir, settings.gateway.event_batch_size,
+                             settings.gateway.event_flush_interval_s, settings.gateway.event_memory_limit)
     ctx = Context(settings=settings, store=store, engine=engine, recorder=recorder)
     session = make_session()
     limiter = Limiter(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
-    forwarder = Forwarder(settings, store, limiter, Deployments(settings.cooldown_s), recorder, session)
+    forwarder = Forwarder(settings, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)
     proxy = ProxyApp(settings, config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from gateway.bootstrap import FRONTEND_KEY_NAME
-from gateway.settings import Settings
+from common.settings import Settings
 
 PROMPT = [{"role": "user", "content": "Say hello in one short sentence."}]
 CHAT_TIMEOUT = httpx.Timeout(10.0, read=600.0)  # a 24B model on a CPU needs minutes
@@ -45,7 +45,7 @@ class Stack:
         return {"Authorization": f"Bearer {key}"}
 
     def admin(self) -> dict[str, str]:
-        return {"X-API-KEY": self.settings.admin_pass}
+        return {"X-API-KEY": self.settings.gateway.admin_pass}
 
 
 def expect(ok: bool, message: str) -> None:
@@ -60,14 +60,14 @@ def _get_ok(stack: Stack, url: str) -> httpx.Response:
 
 
 def check_llama(stack: Stack) -> str:
-    _get_ok(stack, stack.url(stack.settings.llama_host_port, "/health"))
-    models = _get_ok(stack, stack.url(stack.settings.llama_host_port, "/v1/models")).json()
+    _get_ok(stack, stack.url(stack.settings.stack.llama_host_port, "/health"))
+    models = _get_ok(stack, stack.url(stack.settings.stack.llama_host_port, "/v1/models")).json()
     return "model " + ", ".join(m["id"] for m in models.get("data", []))
 
 
 def check_gateway(stack: Stack) -> str:
-    _get_ok(stack, stack.url(stack.settings.bricksllm_proxy_port, "/api/health"))
-    health = _get_ok(stack, stack.url(stack.settings.bricksllm_admin_port, "/api/health")).json()
+    _get_ok(stack, stack.url(stack.settings.gateway.bricksllm_proxy_port, "/api/health"))
+    health = _get_ok(stack, stack.url(stack.settings.gateway.bricksllm_admin_port, "/api/health")).json()
     expect(health.get("status") == "ok" and health.get("database") is True, f"admin /api/health says {health}")
     expect(health.get("redis") in (True, None), f"Redis does not answer: {health}")
     redis = "in-process store" if health.get("redis") is None else "Redis ok"
@@ -75,8 +75,8 @@ def check_gateway(stack: Stack) -> str:
 
 
 def check_dictachat(stack: Stack) -> str:
-    _get_ok(stack, stack.url(stack.settings.dictachat_port, "/ping"))
-    page = _get_ok(stack, stack.url(stack.settings.dictachat_port, "/"))
+    _get_ok(stack, stack.url(stack.settings.chat.dictachat_port, "/ping"))
+    page = _get_ok(stack, stack.url(stack.settings.chat.dictachat_port, "/"))
     expect("<html" in page.text.lower(), "/ did not return an HTML page")
     return "chat page and backend answer"
 
@@ -86,8 +86,8 @@ def _answer_text(message: dict[str, Any]) -> str:
 
 
 def check_chat(stack: Stack) -> str:
-    url = stack.url(stack.settings.bricksllm_proxy_port, "/api/custom/providers/llama-cpp-root/chat/completions")
-    resp = stack.http.post(url, json=stack.chat_body(False), headers=stack.bearer(stack.settings.frontend_api_key),
+    url = stack.url(stack.settings.gateway.bricksllm_proxy_port, "/api/custom/providers/llama-cpp-root/chat/completions")
+    resp = stack.http.post(url, json=stack.chat_body(False), headers=stack.bearer(stack.settings.chat.frontend_api_key),
                            timeout=CHAT_TIMEOUT)
     expect(resp.status_code == 200, f"HTTP {resp.status_code}: {resp.text[:300]}")
     body = resp.json()
@@ -100,10 +100,10 @@ def check_chat(stack: Stack) -> str:
 
 
 def check_stream(stack: Stack) -> str:
-    url = stack.url(stack.settings.bricksllm_proxy_port, "/v1/chat/completions")
+    url = stack.url(stack.settings.gateway.bricksllm_proxy_port, "/v1/chat/completions")
     chunks, text, done = 0, "", False
     with stack.http.stream("POST", url, json=stack.chat_body(True), timeout=CHAT_TIMEOUT,
-                           headers=stack.bearer(stack.settings.frontend_api_key)) as resp:
+                           headers=stack.bearer(stack.settings.chat.frontend_api_key)) as resp:
         expect(resp.status_code == 200, f"HTTP {resp.status_code}")
         for line in resp.iter_lines():
             if not line.startswith("data: "):
@@ -122,17 +122,17 @@ def check_stream(stack: Stack) -> str:
 
 
 def _frontend_key_ids(stack: Stack) -> list[str]:
-    url = stack.url(stack.settings.bricksllm_admin_port, "/api/key-management/keys")
+    url = stack.url(stack.settings.gateway.bricksllm_admin_port, "/api/key-management/keys")
     resp = stack.http.get(url, params={"name": FRONTEND_KEY_NAME}, headers=stack.admin())
     expect(resp.status_code == 200, f"listing keys: HTTP {resp.status_code}")
-    ids = [k["keyId"] for k in resp.json() if str(k.get("key", "")).endswith(stack.settings.frontend_api_key[-4:])]
+    ids = [k["keyId"] for k in resp.json() if str(k.get("key", "")).endswith(stack.settings.chat.frontend_api_key[-4:])]
     expect(bool(ids), "the frontend key is not in the admin API")
     return ids
 
 
 def check_event(stack: Stack) -> str:
     expect(bool(stack.usage), "no chat completion to look for")
-    url = stack.url(stack.settings.bricksllm_admin_port, "/api/events")
+    url = stack.url(stack.settings.gateway.bricksllm_admin_port, "/api/events")
     params = {"keyIds": ",".join(_frontend_key_ids(stack)), "start": int(stack.started_at) - 1}
     deadline = time.monotonic() + 20  # events are written in batches, off the request path
     while True:
@@ -149,11 +149,11 @@ def check_event(stack: Stack) -> str:
 
 
 def check_refusals(stack: Stack) -> str:
-    url = stack.url(stack.settings.bricksllm_proxy_port, "/v1/chat/completions")
+    url = stack.url(stack.settings.gateway.bricksllm_proxy_port, "/v1/chat/completions")
     resp = stack.http.post(url, json=stack.chat_body(False), headers=stack.bearer("sk-not-a-real-key"))
     expect(resp.status_code == 401, f"a bad key got HTTP {resp.status_code}")
     expect("message" in resp.json().get("error", {}), "the 401 is not in the OpenAI error shape")
-    admin = stack.http.get(stack.url(stack.settings.bricksllm_admin_port, "/api/key-management/keys"),
+    admin = stack.http.get(stack.url(stack.settings.gateway.bricksllm_admin_port, "/api/key-management/keys"),
                            headers={"X-API-KEY": "wrong"})
     expect(admin.status_code == 401, f"a wrong admin password got HTTP {admin.status_code}")
     return "bad key and wrong admin password refused with 401"
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="test-stack.sh", description=__doc__.splitlines()[0])
     parser.add_argument("--env-file", type=Path, default=Path(".env"))
     args = parser.parse_args(argv)
-    settings = Settings(_env_file=args.env_file)  # type: ignore[call-arg]
+    settings = Settings.load(args.env_file)
     with httpx.Client(timeout=httpx.Timeout(10.0), trust_env=False) as http:
         return run(Stack(settings, http))
 

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import gateway
 from gateway.context import Context
-from gateway.db import database_up
+from common.db import database_up
 from gateway.resources import read_gpus
 from gateway.upstream import api_url
 
@@ -95,15 +95,15 @@ async def snapshot(ctx: Context, http: httpx.AsyncClient) -> dict[str, Any]:
     """Everything the dashboard's System page shows, in one JSON-ready dict."""
     gpus = await asyncio.to_thread(read_gpus)
     llama, db_ok = await asyncio.gather(
-        probe_llama(http, ctx.settings.llama_url), asyncio.to_thread(database_up, ctx.engine)
+        probe_llama(http, ctx.settings.gateway.llama_url), asyncio.to_thread(database_up, ctx.engine)
     )
-    redis = {"ok": await ctx.store.ping()} if ctx.settings.redis_url else None
+    redis = {"ok": await ctx.store.ping()} if ctx.settings.storage.redis_url else None
     return {
         "gpus": [asdict(g) for g in gpus.gpus],
         "gpuMessage": gpus.message,
         "llama": asdict(llama),
         "gateway": {"version": gateway.__version__, "uptimeS": round(time.time() - ctx.started_at)},
-        "database": {"ok": db_ok, "kind": "sqlite" if ctx.settings.is_sqlite else "postgresql"},
+        "database": {"ok": db_ok, "kind": "sqlite" if ctx.settings.storage.is_sqlite else "postgresql"},
         "redis": redis,
     }
 

@@ -21,7 +21,7 @@ async def require_admin(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> None:
     """Let the request through only with the admin password; without ADMIN_PASS nothing gets through."""
-    expected = ctx.settings.admin_pass.encode()
+    expected = ctx.settings.gateway.admin_pass.encode()
     if not expected:
         raise GatewayError(401, "ADMIN_PASS is not set, so the admin API is disabled; set it and restart the gateway",
                            "admin_disabled")

@@ -18,7 +18,7 @@ from gateway.keys import parse_ttl
 from gateway.proxy import plan as plans
 from gateway.proxy.forward import Call, Forwarder
 from gateway.proxy.models import ModelLister
-from gateway.settings import Settings
+from common.settings import Settings
 from gateway.upstream import Usage
 
 log = logging.getLogger("gateway.proxy")
@@ -91,7 +91,7 @@ class ProxyApp:
     async def chat(self, request: Request) -> Response:
         call = Call(path=request.url.path, method=request.method)
         try:
-            call.body = await read_body(request, self.settings.max_body_bytes)
+            call.body = await read_body(request, self.settings.gateway.max_body_bytes)
             call.key = await access.authenticate(request.headers, self.config)
             call.payload = parse_payload(call.body)
             call.model = call.payload.get("model") or ""
@@ -100,7 +100,7 @@ class ProxyApp:
             call.provider = plan.provider_name
             for step in plan.steps:  # a route's steps may switch model and provider: each must be allowed
                 access.check_access(call.key, call.path, call.method, step.model or call.model, step.provider)
-            return await self.forwarder.run(call, plan, request_timeout(request, self.settings.request_timeout_s))
+            return await self.forwarder.run(call, plan, request_timeout(request, self.settings.gateway.request_timeout_s))
         except GatewayError as err:
             self.forwarder.finish(call, err.status, Usage(), None, err.message)
             return err.response()
@@ -114,10 +114,10 @@ class ProxyApp:
         key, s = call.key, self.settings
         assert key is not None
         if "provider" in request.path_params:
-            return plans.for_provider(snapshot, request.path_params["provider"], key, s.upstream_retries, s.cache_ttl_s)
+            return plans.for_provider(snapshot, request.path_params["provider"], key, s.gateway.upstream_retries, s.gateway.cache_ttl_s)
         if "route" in request.path_params:
-            return plans.for_route(snapshot, request.path_params["route"], key, s.upstream_retries, s.cache_ttl_s)
-        return plans.for_model(snapshot, call.model, key, s.upstream_retries, s.cache_ttl_s)
+            return plans.for_route(snapshot, request.path_params["route"], key, s.gateway.upstream_retries, s.gateway.cache_ttl_s)
+        return plans.for_model(snapshot, call.model, key, s.gateway.upstream_retries, s.gateway.cache_ttl_s)
 
     async def models(self, request: Request) -> Response:
         try:

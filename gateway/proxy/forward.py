@@ -21,7 +21,7 @@ from gateway.metrics import CACHE_HITS, COST, LATENCY, REQUESTS, TOKENS, UPSTREA
 from gateway.models import Key, new_id
 from gateway.proxy.plan import Plan, Step
 from gateway.routing import Deployments
-from gateway.settings import Settings
+from common.settings import Settings
 from gateway.store import Store
 from gateway.upstream import (
     StreamState,
@@ -192,7 +192,7 @@ class Forwarder:
         price = 0.0
         if provider is not None and usage.known and not call.cache_hit:
             price = cost.price(provider, call.model, usage.prompt_tokens, usage.completion_tokens,
-                               self.settings.local_prompt_cost_per_1k, self.settings.local_completion_cost_per_1k)
+                               self.settings.gateway.local_prompt_cost_per_1k, self.settings.gateway.local_completion_cost_per_1k)
         latency = call.elapsed_ms()
         key_id = key.key_id if key else ""
         self.recorder.record({

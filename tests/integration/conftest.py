@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.db import make_engine
+from common.db import make_engine
 from gateway.migrate import upgrade
 from tests.support import create_database, drop_database
 

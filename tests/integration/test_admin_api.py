@@ -15,9 +15,9 @@ from sqlmodel import Session, select
 
 from gateway.admin.app import create_admin_app
 from gateway.context import CONFIG_CHANNEL, Context
-from gateway.db import make_engine
+from common.db import make_engine
 from gateway.models import Event, Key, ProviderSetting, Route
-from gateway.settings import Settings
+from common.settings import Settings
 from gateway.store import LocalStore
 
 pytestmark = pytest.mark.asyncio
@@ -43,7 +43,7 @@ class Admin:
 
 
 def _context(url: str, admin_pass: str = PASSWORD) -> Context:
-    settings = Settings(admin_pass=admin_pass, database_url=url, redis_url="")
+    settings = Settings.load(admin_pass=admin_pass, database_url=url, redis_url="")
     return Context(settings=settings, store=LocalStore(), engine=make_engine(url))
 
 

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect
 
-from gateway.db import make_engine
+from common.db import make_engine
 from gateway.migrate import alembic_config, upgrade
 from tests.support import ROOT, create_database, drop_database
 
@@ -52,7 +52,7 @@ def test_upgrade_downgrade_upgrade(empty_database: str) -> None:
 
 
 def test_two_processes_migrating_at_once_both_succeed(empty_database: str) -> None:
-    code = "from gateway.db import get_engine; from gateway.migrate import upgrade; upgrade(get_engine())"
+    code = "from common.db import get_engine; from gateway.migrate import upgrade; upgrade(get_engine())"
     env = {**os.environ, "DATABASE_URL": empty_database}
     procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]

@@ -10,7 +10,7 @@ import openai
 import pytest
 from sqlalchemy import text
 
-from gateway.db import make_engine
+from common.db import make_engine
 from tests.support import Gateway, TcpRelay, free_port, start_upstream
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.settings import Settings
+from common.settings import Settings
 from tests.support import ROOT, free_port
 
 PORT_VARS = ("LLAMA_HOST_PORT", "BRICKSLLM_ADMIN_PORT", "BRICKSLLM_PROXY_PORT", "DICTACHAT_PORT")
@@ -51,7 +51,7 @@ class NativeStack:
 
 def stack_env(home: Path) -> dict[str, str]:
     """The developer's environment without any stack setting, plus free ports and private state dirs."""
-    env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
+    env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.field_names()}
     env.update({name: str(free_port()) for name in PORT_VARS})
     env.update(
         DICTACHAT_RUN_DIR=str(home / "run"),

@@ -12,7 +12,7 @@ from gateway.admin import status
 from gateway.admin.handlers import install_error_handlers
 from gateway.context import Context
 from gateway.models import ProviderSetting
-from gateway.settings import Settings
+from common.settings import Settings
 from gateway.store import LocalStore
 from tests.unit.test_resources import fake_nvml
 
@@ -28,8 +28,8 @@ def upstream(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 def api(tmp_path, monkeypatch: pytest.MonkeyPatch) -> httpx.AsyncClient:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", llama_url="http://llama:5002", redis_url="")
-    engine = create_engine(settings.database_url)
+    settings = Settings.load(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", llama_url="http://llama:5002", redis_url="")
+    engine = create_engine(settings.storage.database_url)
     SQLModel.metadata.create_all(engine)
     with Session(engine) as db:
         db.add(ProviderSetting(id="s1", provider="cloud", setting={"url": "http://cloud:9000,http://cloud2:9000",

@@ -8,7 +8,7 @@ from sqlmodel import create_engine
 
 from gateway import resources, system
 from gateway.context import Context
-from gateway.settings import Settings
+from common.settings import Settings
 from gateway.store import LocalStore
 from tests.unit.test_resources import RTX, fake_nvml
 
@@ -105,8 +105,8 @@ async def test_connection_test_rejects_a_non_http_url() -> None:
 
 @pytest.fixture
 def ctx(tmp_path) -> Context:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", llama_url="http://llama:5002", redis_url="")
-    return Context(settings=settings, store=LocalStore(), engine=create_engine(settings.database_url))
+    settings = Settings.load(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", llama_url="http://llama:5002", redis_url="")
+    return Context(settings=settings, store=LocalStore(), engine=create_engine(settings.storage.database_url))
 
 
 async def test_snapshot_lists_gpus_from_nvml(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ from sqlmodel import Session, SQLModel
 
 import gateway.models  # noqa: F401  (registers the tables)
 from dictachat import history
-from gateway.db import make_engine
+from common.db import make_engine
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from dotenv import dotenv_values
 
-from gateway.settings import ROOT
+from common.settings import ROOT
 
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)

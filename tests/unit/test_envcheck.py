@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway import envcheck, envfile
-from gateway.settings import ROOT, Settings
+from common.settings import ROOT, Settings
 
 TEMPLATE = ROOT / ".env.template"
 
@@ -18,7 +18,7 @@ TEMPLATE = ROOT / ".env.template"
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the .env under test counts, not whatever the developer's shell exports."""
     for name in list(os.environ):
-        if name.lower() in Settings.model_fields:
+        if name.lower() in Settings.field_names():
             monkeypatch.delenv(name)
 
 
@@ -41,13 +41,13 @@ def test_generated_env_is_valid_in_both_modes(env_path: Path) -> None:
     for mode in ("native", "compose"):
         settings, problems = envcheck.check(env_path, mode)
         assert problems == []
-        assert settings is not None and settings.dictachat_port == 8003
+        assert settings is not None and settings.chat.dictachat_port == 8003
 
 
 def test_every_template_variable_is_a_setting() -> None:
     """A name Settings does not know would be ignored without a word."""
     names = set(envcheck.effective_values(TEMPLATE))
-    assert {name for name in names if name.lower() not in Settings.model_fields} == set()
+    assert {name for name in names if name.lower() not in Settings.field_names()} == set()
 
 
 def test_template_gets_fresh_distinct_secrets(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_admin_pass_from_the_environment_is_not_overwritten(env_path: Path, monk
     assert envfile.ensure_env(env_path, TEMPLATE) == []
     assert "ADMIN_PASS=" not in env_path.read_text()
     settings, problems = envcheck.check(env_path, "native")
-    assert problems == [] and settings is not None and settings.admin_pass == "from-the-shell"
+    assert problems == [] and settings is not None and settings.gateway.admin_pass == "from-the-shell"
 
 
 def test_each_missing_required_variable_is_named_on_its_own_line(env_path: Path) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from gateway.events import EventRecorder, write_rows
 from gateway.migrate import upgrade
-from gateway.db import make_engine
+from common.db import make_engine
 from gateway.models import new_id
 
 

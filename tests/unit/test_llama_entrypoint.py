@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.settings import ROOT
+from common.settings import ROOT
 
 FAKE_SERVER = """#!/usr/bin/env bash
 printf '%s\\n' "$@" > "$ARGS_OUT"

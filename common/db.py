@@ -9,7 +9,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from gateway.settings import get_settings
+from common.settings import get_settings
 
 
 def normalize_url(url: str) -> str:
@@ -45,10 +45,11 @@ def make_engine(url: str) -> Engine:
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     """The process-wide engine for `DATABASE_URL`."""
-    return make_engine(get_settings().database_url)
+    return make_engine(get_settings().storage.database_url)
 
 
 def session() -> Session:
+    """A session on the process-wide engine that keeps loaded rows usable after commit."""
     return Session(get_engine(), expire_on_commit=False)
 
 
