@@ -125,7 +125,7 @@ class Settings(BaseModel):
         for attr, group in _GROUPS.items():
             mine = {k: v for k, v in overrides.items() if k in group.model_fields}
             try:
-                groups[attr] = group(_env_file=env_file, **mine)  # type: ignore[call-arg]
+                groups[attr] = group(_env_file=env_file, **mine)
             except ValidationError as exc:
                 problems += [(str(e["loc"][0]).upper() if e["loc"] else attr, e["msg"], e.get("input"))
                              for e in exc.errors()]

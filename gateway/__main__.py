@@ -40,9 +40,13 @@ async def serve(settings: Settings) -> None:
                                access_log=False, timeout_graceful_shutdown=5))
         for app, port in ((runtime.proxy, settings.gateway.bricksllm_proxy_port), (runtime.admin, settings.gateway.bricksllm_admin_port))
     ]
+    def stop_all() -> None:
+        for server in servers:
+            server.should_exit = True
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: [setattr(s, "should_exit", True) for s in servers])
+        loop.add_signal_handler(sig, stop_all)
     log.info("proxy on :%s, admin on :%s", settings.gateway.bricksllm_proxy_port, settings.gateway.bricksllm_admin_port)
     try:
         await asyncio.gather(*(s.serve() for s in servers))

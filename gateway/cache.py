@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 from gateway.store import Store
 
 
-def cache_key(scope: str, payload: dict) -> str:
+def cache_key(scope: str, payload: dict[str, Any]) -> str:
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "cache:" + hashlib.sha256(f"{scope}\n{canonical}".encode()).hexdigest()
 

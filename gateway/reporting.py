@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import ColumnElement, func
+from sqlalchemy import select as select_columns  # more than four columns; sqlmodel's select types at most four
 from sqlmodel import Session, col, select
 
 from gateway.errors import GatewayError
@@ -80,10 +82,12 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
     flt = replace(flt, start=start, end=end)
     points = [DataPoint(time_stamp=start + i * increment) for i in range(count)]
     columns = (
-        Event.created_at, Event.latency_in_ms, Event.prompt_token_count, Event.completion_token_count,
-        Event.cost_in_usd, Event.status, Event.error, Event.cache_hit,
+        col(Event.created_at), col(Event.latency_in_ms), col(Event.prompt_token_count),
+        col(Event.completion_token_count), col(Event.cost_in_usd), col(Event.status), col(Event.error),
+        col(Event.cache_hit),
     )
-    rows = db.exec(select(*columns).where(*flt.conditions(db.get_bind().dialect.name))).all()
+    query = select_columns(*columns).where(*flt.conditions(db.get_bind().dialect.name))
+    rows = db.connection().execute(query).all()
     for created, latency, prompt, completion, cost, status, error, cached in rows:
         point = points[int((created - start) // increment)]
         point.number_of_requests += 1
@@ -108,7 +112,7 @@ def _summarize(point: DataPoint) -> None:
     point.latency_in_ms_99th = percentile(ordered, 0.99)
 
 
-def _totals() -> tuple[ColumnElement, ...]:
+def _totals() -> tuple[ColumnElement[Any], ...]:
     return (
         func.coalesce(func.sum(Event.cost_in_usd), 0.0),
         func.count(),
@@ -150,7 +154,7 @@ def _top(db: Session, attr: str, conds: list[ColumnElement[bool]], limit: int) -
     group = col(getattr(Event, attr))
     cost, requests, prompt, completion = _totals()
     query = (
-        select(group, cost, requests, prompt, completion)
+        select_columns(group, cost, requests, prompt, completion)
         .where(*conds)
         .group_by(group)
         .order_by(cost.desc(), requests.desc(), group)
@@ -159,5 +163,5 @@ def _top(db: Session, attr: str, conds: list[ColumnElement[bool]], limit: int) -
     return [
         Usage(**{attr: value}, cost_in_usd=float(c), requests=int(r), prompt_token_count=int(p),
               completion_token_count=int(t))
-        for value, c, r, p, t in db.exec(query).all()
+        for value, c, r, p, t in db.connection().execute(query).all()
     ]

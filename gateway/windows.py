@@ -12,9 +12,9 @@ def window(unit: str, now: float) -> tuple[int, int]:
     """Return (start, end) unix seconds of the window of `unit` that contains `now`."""
     if unit == "mo":
         t = datetime.fromtimestamp(now, tz=timezone.utc)
-        start = datetime(t.year, t.month, 1, tzinfo=timezone.utc)
-        end = datetime(t.year + (t.month == 12), t.month % 12 + 1, 1, tzinfo=timezone.utc)
-        return int(start.timestamp()), int(end.timestamp())
+        first = datetime(t.year, t.month, 1, tzinfo=timezone.utc)
+        after = datetime(t.year + (t.month == 12), t.month % 12 + 1, 1, tzinfo=timezone.utc)
+        return int(first.timestamp()), int(after.timestamp())
     size = RATE_UNITS.get(unit) or COST_UNITS.get(unit)
     if not size:
         raise ValueError(f"unknown time unit '{unit}'")

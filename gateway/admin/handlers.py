@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -67,8 +67,10 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(GatewayError, _gateway_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(OperationalError, _database_error)
-    app.add_exception_handler(Exception, _unexpected)
+    # Starlette dispatches by exception class but types every handler as taking `Exception`.
+    handlers: list[tuple[type[Exception], Callable[..., Awaitable[JSONResponse]]]] = [
+        (GatewayError, _gateway_error), (RequestValidationError, _validation_error), (HTTPException, _http_error),
+        (OperationalError, _database_error), (Exception, _unexpected),
+    ]
+    for exc_class, handler in handlers:
+        app.add_exception_handler(exc_class, handler)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from gateway.errors import GatewayError
@@ -51,7 +51,7 @@ def validate_key(key: Key) -> None:
             raise GatewayError(400, f"allowedPaths.{index}: needs both 'path' and 'method'")
 
 
-def _check_unit(field: str, unit: str, units: dict, limit: float, limit_field: str) -> None:
+def _check_unit(field: str, unit: str, units: Mapping[str, int | None], limit: float, limit_field: str) -> None:
     if unit and unit not in units:
         raise GatewayError(400, f"{field}: '{unit}' is not one of {', '.join(units)}")
     if limit > 0 and not unit:
@@ -114,7 +114,7 @@ def delete_key(db: Session, key_id: str) -> None:
 def list_keys(db: Session, query: KeyQuery) -> tuple[list[Key], int]:
     """Keys matching `query`, newest first, and how many match in total."""
     dialect = db.get_bind().dialect.name
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if query.key_ids:
         conditions.append(col(Key.key_id).in_(list(query.key_ids)))
     if query.tags:
