@@ -1,8 +1,9 @@
-"""The Reflex app: importing `dictachat.pages` registers every `@rx.page`."""
+"""The Reflex app: importing the chat page and the admin pages registers every `@rx.page`."""
 
 import reflex as rx
 
-from dictachat import pages  # noqa: F401  (registers the pages)
+from dictachat.admin import pages as admin_pages  # noqa: F401  (registers the admin pages)
+from dictachat.chat import page as chat_page  # noqa: F401  (registers the chat page)
 
 app = rx.App(
     stylesheets=["/chat.css"],

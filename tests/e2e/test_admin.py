@@ -11,7 +11,7 @@ import openai
 import pytest
 from playwright.sync_api import Page, expect
 
-from dictachat.state.admin_format import usd
+from dictachat.admin.state.format import usd
 from tests.e2e.conftest import AppStack
 from tests.support import free_port
 

@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from dictachat.admin_client import AdminClient, AdminError
+from dictachat.admin.client import AdminClient, AdminError
 
 PASSWORD = "s3cret-admin"
 

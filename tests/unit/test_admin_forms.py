@@ -7,11 +7,11 @@ import io
 
 import pytest
 
-from dictachat.state import admin_format as fmt
-from dictachat.state.admin_events import event_row, events_csv
-from dictachat.state.admin_keys import EMPTY_FORM, form_from_key, key_fields, key_row
-from dictachat.state.admin_overview import chart_rows, totals
-from dictachat.state.admin_providers import cost_map_from_text, cost_map_to_text, steps_from_text
+from dictachat.admin.state import format as fmt
+from dictachat.admin.state.events import event_row, events_csv
+from dictachat.admin.state.keys import EMPTY_FORM, form_from_key, key_fields, key_row
+from dictachat.admin.state.overview import chart_rows, totals
+from dictachat.admin.state.providers import cost_map_from_text, cost_map_to_text, steps_from_text
 
 
 def test_key_form_becomes_a_bricksllm_body() -> None:

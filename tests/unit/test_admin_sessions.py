@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dictachat.state import admin_sessions
+from dictachat.admin import sessions as admin_sessions
 
 
 def test_a_session_token_maps_to_the_accepted_password() -> None:

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, SQLModel
 
 import gateway.models  # noqa: F401  (registers the tables)
-from dictachat import history
+from dictachat.chat import history
 from common.db import make_engine
 
 

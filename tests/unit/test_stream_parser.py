@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dictachat.stream import (
+from dictachat.chat.stream import (
     AnswerDelta,
     Finish,
     Rethink,

@@ -1,0 +1,1 @@
+"""The admin dashboard: gateway client, sessions, states, components and pages."""

@@ -1,0 +1,266 @@
+"""A typed client for the gateway admin API, used only by the Reflex backend.
+
+The admin password travels from this process to the gateway in `X-API-KEY`; it never reaches the browser.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+import httpx
+
+from dictachat.ui.http import client as shared_client
+from common.settings import get_settings
+
+JSON = dict[str, Any]
+
+
+class KeyInfo(TypedDict, total=False):
+    keyId: str
+    name: str
+    key: str
+    tags: list[str]
+    createdAt: int
+    updatedAt: int
+    revoked: bool
+    revokedReason: str
+    costLimitInUsd: float
+    costLimitInUsdOverTime: float
+    costLimitInUsdUnit: str
+    rateLimitOverTime: int
+    rateLimitUnit: str
+    ttl: str
+    expiresAt: int | None
+    settingIds: list[str]
+    allowedPaths: list[JSON]
+    allowedModels: list[str]
+    shouldLogRequest: bool
+    shouldLogResponse: bool
+
+
+class EventInfo(TypedDict, total=False):
+    id: str
+    created_at: float
+    key_id: str
+    provider: str
+    model: str
+    path: str
+    status: int
+    stream: bool
+    prompt_token_count: int
+    completion_token_count: int
+    cost_in_usd: float
+    latency_in_ms: float
+    time_to_first_token_ms: float | None
+    cache_hit: bool
+    upstream: str
+    error: str
+    request: str | None
+    response: str | None
+
+
+class EventsPage(TypedDict):
+    events: list[EventInfo]
+    total: int
+
+
+class DataPoint(TypedDict, total=False):
+    timeStamp: int
+    numberOfRequests: int
+    promptTokenCount: int
+    completionTokenCount: int
+    costInUsd: float
+    latencyInMs: float
+    latencyInMsMedian: float
+    latencyInMs95th: float
+    latencyInMs99th: float
+    errorCount: int
+    cacheHitCount: int
+
+
+class Report(TypedDict, total=False):
+    dataPoints: list[DataPoint]
+    latencyInMsMedian: float
+    latencyInMs99th: float
+
+
+class Usage(TypedDict, total=False):
+    """Totals of one key (keyId, name) or one model (model)."""
+
+    keyId: str
+    name: str
+    model: str
+    costInUsd: float
+    requests: int
+    promptTokenCount: int
+    completionTokenCount: int
+
+
+class ConnectionResult(TypedDict, total=False):
+    ok: bool
+    url: str
+    status: int
+    latencyMs: float
+    message: str
+
+
+class AdminError(Exception):
+    """The admin API refused a call or could not be reached; `message` is fit to show a person."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _error_message(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:300] or resp.reason_phrase
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])
+        if isinstance(err, str):
+            return err
+        if body.get("detail"):
+            return str(body["detail"])
+    return resp.reason_phrase
+
+
+def _items(body: Any, name: str = "") -> list[JSON]:
+    """A list answer: the body itself, or its `name` field."""
+    if isinstance(body, dict):
+        body = body.get(name)
+    return body if isinstance(body, list) else []
+
+
+class AdminClient:
+    """Calls the admin API at `base_url` with `password`, on the process-wide httpx client."""
+
+    def __init__(self, base_url: str, password: str, http: httpx.AsyncClient | None = None, timeout_s: float = 15.0):
+        self.base_url = base_url.rstrip("/")
+        self._password = password
+        self._http = http
+        self._timeout = timeout_s
+
+    async def _call(self, method: str, path: str, *, params: JSON | None = None, body: Any = None) -> Any:
+        http = self._http or shared_client()
+        query = {k: v for k, v in (params or {}).items() if v not in (None, "", [])}
+        try:
+            resp = await http.request(
+                method, self.base_url + path, params=query, json=body,
+                headers={"X-API-KEY": self._password}, timeout=self._timeout,
+            )
+        except httpx.TimeoutException:
+            raise AdminError(504, f"The gateway admin API at {self.base_url} did not answer in time.") from None
+        except httpx.HTTPError:
+            raise AdminError(503, f"The gateway admin API at {self.base_url} is not reachable.") from None
+        if resp.status_code == 401:
+            raise AdminError(401, "The admin password was not accepted by the gateway.")
+        if resp.status_code >= 400:
+            raise AdminError(resp.status_code, _error_message(resp))
+        if not resp.content:
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            raise AdminError(502, "The gateway admin API sent a reply that is not JSON.") from None
+
+    async def verify(self) -> bool:
+        """True if the gateway accepts this password, False if it refuses it; AdminError if unreachable."""
+        try:
+            await self._call("GET", "/api/key-management/keys", params={"limit": 1})
+        except AdminError as exc:
+            if exc.status == 401:
+                return False
+            raise
+        return True
+
+    # Keys
+    async def list_keys(
+        self, *, name: str = "", tag: str = "", revoked: bool | None = None,
+        key_ids: list[str] | None = None,
+    ) -> list[KeyInfo]:
+        params: JSON = {"name": name, "tag": tag}
+        if revoked is not None:
+            params["revoked"] = "true" if revoked else "false"
+        if key_ids:
+            params["keyIds"] = ",".join(key_ids)
+        return _items(await self._call("GET", "/api/key-management/keys", params=params))  # type: ignore[return-value]
+
+    async def create_key(self, fields: KeyInfo) -> KeyInfo:
+        return await self._call("PUT", "/api/key-management/keys", body=fields)
+
+    async def update_key(self, key_id: str, fields: KeyInfo) -> KeyInfo:
+        return await self._call("PATCH", f"/api/key-management/keys/{key_id}", body=fields)
+
+    async def revoke_key(self, key_id: str, reason: str) -> KeyInfo:
+        return await self.update_key(key_id, {"revoked": True, "revokedReason": reason})
+
+    async def key_usage(self, key_id: str) -> Usage:
+        """All-time spend, requests and tokens of one key."""
+        return await self._call("GET", f"/api/reporting/keys/{key_id}") or {}
+
+    # Provider settings, custom providers, routes
+    async def list_provider_settings(self) -> list[JSON]:
+        return _items(await self._call("GET", "/api/provider-settings"))
+
+    async def create_provider_setting(self, fields: JSON) -> JSON:
+        return await self._call("PUT", "/api/provider-settings", body=fields)
+
+    async def update_provider_setting(self, setting_id: str, fields: JSON) -> JSON:
+        return await self._call("PATCH", f"/api/provider-settings/{setting_id}", body=fields)
+
+    async def list_custom_providers(self) -> list[JSON]:
+        return _items(await self._call("GET", "/api/custom/providers"))
+
+    async def create_custom_provider(self, fields: JSON) -> JSON:
+        return await self._call("POST", "/api/custom/providers", body=fields)
+
+    async def update_custom_provider(self, provider_id: str, fields: JSON) -> JSON:
+        return await self._call("PATCH", f"/api/custom/providers/{provider_id}", body=fields)
+
+    async def list_routes(self) -> list[JSON]:
+        return _items(await self._call("GET", "/api/routes"))
+
+    async def create_route(self, fields: JSON) -> JSON:
+        return await self._call("POST", "/api/routes", body=fields)
+
+    async def delete_route(self, route_id: str) -> None:
+        await self._call("DELETE", f"/api/routes/{route_id}")
+
+    # Events and reporting
+    async def events(self, query: JSON) -> EventsPage:
+        """One page of events matching `query` (POST /api/v2/events filters) and the number of all matches."""
+        body = await self._call("POST", "/api/v2/events", body=query) or {}
+        return {"events": body.get("events", []), "total": int(body.get("total", 0))}
+
+    async def report(self, start: int, end: int, increment: int, key_ids: list[str] | None = None) -> Report:
+        body = {"start": start, "end": end, "increment": increment, "keyIds": key_ids or [], "tags": []}
+        return await self._call("POST", "/api/reporting/events", body=body) or {}
+
+    async def top_keys(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Usage]:
+        """Keys by spend over [start, end), all time when both are None."""
+        body = await self._call("POST", "/api/reporting/top-keys", body={"start": start, "end": end, "limit": limit})
+        return _items(body, "dataPoints")  # type: ignore[return-value]
+
+    async def top_models(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Usage]:
+        body = await self._call("GET", "/api/reporting/top-models", params={"start": start, "end": end, "limit": limit})
+        return _items(body, "dataPoints")  # type: ignore[return-value]
+
+    # System
+    async def system(self) -> JSON:
+        return await self._call("GET", "/api/system") or {}
+
+    async def test_connection(self, url: str = "", apikey: str = "", setting_id: str = "") -> ConnectionResult:
+        """Time a call to an upstream URL, or to a stored provider setting's URL with its own key."""
+        body = {"url": url, "apikey": apikey, "settingId": setting_id}
+        return await self._call("POST", "/api/system/test-connection", body=body)
+
+
+def admin_client(password: str | None = None) -> AdminClient:
+    """A client for the configured gateway; `password` defaults to this process's ADMIN_PASS."""
+    settings = get_settings()
+    return AdminClient(settings.chat.gateway_admin_url, settings.gateway.admin_pass if password is None else password)

@@ -1,0 +1,1 @@
+"""Admin UI building blocks: plain functions returning components."""

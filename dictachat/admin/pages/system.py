@@ -1,0 +1,138 @@
+"""/admin/system: GPUs, llama-server, gateway, database and Redis, refreshed every few seconds."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from dictachat.admin.components.layout import admin_shell
+from dictachat.admin.components.ui import card, empty_state, error_callout, loading_or, mono, section
+from dictachat.ui.i18n import tr
+from dictachat.admin.state.base import AdminState
+from dictachat.admin.state.system import REFRESH_MS, GpuRow, SystemState
+
+
+def meter(label: rx.Var, value: rx.Var, percent: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.text(label, size="1", color_scheme="gray"), rx.spacer(), rx.text(value, size="1", weight="medium"),
+                  width="100%"),
+        rx.progress(value=percent, max=100, size="2", width="100%"),
+        spacing="1",
+        width="100%",
+    )
+
+
+def gpu_card(gpu: GpuRow) -> rx.Component:
+    return card(
+        rx.hstack(rx.icon("cpu", size=18), rx.text(gpu.name, weight="bold"), rx.spacer(),
+                  rx.badge("GPU ", gpu.index, variant="soft", radius="full"), align="center", width="100%"),
+        rx.vstack(
+            meter(tr("admin.system.memory"), gpu.memory, gpu.memory_pct),
+            meter(tr("admin.system.utilization"), gpu.utilization, gpu.utilization_pct),
+            rx.hstack(
+                rx.hstack(rx.icon("thermometer", size=14), rx.text(gpu.temperature, size="2"), spacing="1", align="center"),
+                rx.hstack(rx.icon("zap", size=14), rx.text(gpu.power, size="2"), spacing="1", align="center"),
+                spacing="4",
+            ),
+            spacing="3",
+            margin_top="0.75rem",
+            width="100%",
+        ),
+        data_testid="gpu-card",
+    )
+
+
+def gpu_panel() -> rx.Component:
+    return section(
+        tr("admin.system.gpus"),
+        rx.cond(
+            SystemState.gpus.length() > 0,
+            rx.grid(rx.foreach(SystemState.gpus, gpu_card), columns=rx.breakpoints(initial="1", md="2"), spacing="3",
+                    width="100%"),
+            rx.box(empty_state("cpu", tr("admin.system.no_gpu"), SystemState.gpu_message), data_testid="no-gpu"),
+        ),
+        data_testid="gpu-panel",
+    )
+
+
+def status_dot(ok: rx.Var | bool, color: rx.Var | None = None) -> rx.Component:
+    """Green when up, red when down; `color` (a Radix colour name) overrides both."""
+    shade = color if color is not None else rx.cond(ok, "green", "red")
+    return rx.box(width="8px", height="8px", border_radius="999px", background=f"var(--{shade}-9)", flex_shrink="0")
+
+
+def kv(label: rx.Var | str, value: rx.Component | rx.Var) -> rx.Component:
+    return rx.data_list.item(rx.data_list.label(label, min_width="8rem"), rx.data_list.value(value))
+
+
+def llama_panel() -> rx.Component:
+    llama = SystemState.llama
+    return section(
+        "llama-server",
+        rx.data_list.root(
+            kv(tr("admin.status"), rx.hstack(status_dot(llama.healthy), rx.text(llama.status), align="center",
+                                             data_testid="llama-status")),
+            kv(tr("admin.model"), mono(llama.model)),
+            kv(tr("admin.system.context"), llama.context),
+            kv(tr("admin.system.generation"), llama.tokens_per_second),
+            kv(tr("admin.system.prompt_rate"), llama.prompt_tokens_per_second),
+            kv(tr("admin.system.slots"), llama.slots),
+            kv("URL", mono(llama.url)),
+            size="2",
+        ),
+        data_testid="llama-panel",
+    )
+
+
+def service_tile(icon: str, title: rx.Var | str, dot: rx.Component, status: rx.Var | str, detail: rx.Var | str,
+                 test_id: str) -> rx.Component:
+    return card(
+        rx.hstack(rx.icon(icon, size=18), rx.text(title, weight="medium"), rx.spacer(), dot, align="center", width="100%"),
+        rx.text(status, size="5", weight="bold", margin_top="0.5rem"),
+        rx.text(detail, size="1", color_scheme="gray"),
+        data_testid=test_id,
+    )
+
+
+def services() -> rx.Component:
+    return rx.grid(
+        service_tile("waypoints", tr("admin.system.gateway"), status_dot(True), SystemState.version,
+                     rx.text.span(tr("admin.system.uptime"), " ", SystemState.uptime), "gateway-tile"),
+        service_tile("database", tr("admin.system.database"), status_dot(SystemState.database_ok),
+                     rx.cond(SystemState.database_ok, tr("admin.system.up"), tr("admin.system.down")),
+                     SystemState.database_kind, "database-tile"),
+        service_tile("layers", "Redis",
+                     status_dot(True, rx.match(SystemState.redis, ("ok", "green"), ("down", "red"), "gray")),
+                     rx.match(SystemState.redis, ("ok", tr("admin.system.up")), ("down", tr("admin.system.down")),
+                              tr("admin.system.redis_off")),
+                     rx.cond(SystemState.redis == "off", tr("admin.system.redis_off_body"), ""), "redis-tile"),
+        columns=rx.breakpoints(initial="1", sm="3"),
+        spacing="3",
+        width="100%",
+    )
+
+
+def system_body() -> rx.Component:
+    return rx.vstack(
+        error_callout(SystemState.error, on_retry=SystemState.load),
+        loading_or(
+            SystemState.loading,
+            SystemState.error,
+            rx.vstack(
+                services(),
+                rx.grid(gpu_panel(), llama_panel(), columns=rx.breakpoints(initial="1", lg="2"), spacing="3", width="100%"),
+                spacing="3",
+                width="100%",
+            ),
+            rows=8,
+        ),
+        rx.text(tr("admin.system.refreshed"), " ", SystemState.refreshed, size="1", color_scheme="gray"),
+        # A timer that asks for fresh numbers while this page is open.
+        rx.moment(interval=REFRESH_MS, on_change=SystemState.tick, display="none"),
+        spacing="3",
+        width="100%",
+    )
+
+
+@rx.page(route="/admin/system", title="DictaChat · System", on_load=[AdminState.require_session, SystemState.load])
+def system() -> rx.Component:
+    return admin_shell("system", tr("admin.system.title"), tr("admin.system.subtitle"), system_body())

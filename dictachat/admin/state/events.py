@@ -1,0 +1,256 @@
+"""Events explorer: filters, sort, pages, one event's detail, CSV export of everything that matches."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from dictachat.admin.client import AdminClient, AdminError, EventInfo
+from dictachat.admin.state import format as fmt
+from dictachat.admin.state.base import AdminPage, AdminState, NotSignedIn
+
+PAGE_SIZE = 25
+EXPORT_LIMIT = 50_000
+CSV_FIELDS = [
+    "id", "created_at", "key_id", "provider", "model", "path", "status", "stream", "cache_hit",
+    "prompt_token_count", "completion_token_count", "cost_in_usd", "latency_in_ms", "time_to_first_token_ms",
+    "upstream", "error",
+]
+TRISTATE = {"yes": True, "no": False}
+
+
+@dataclass
+class EventRow:
+    id: str = ""
+    time: str = ""
+    key: str = ""
+    key_id: str = ""
+    model: str = ""
+    provider: str = ""
+    path: str = ""
+    status: int = 0
+    stream: bool = False
+    cached: bool = False
+    prompt: str = ""
+    completion: str = ""
+    cost: str = ""
+    latency: str = ""
+    ttft: str = ""
+    upstream: str = ""
+    error: str = ""
+    request: str = ""
+    response: str = ""
+
+
+def _pretty(body: str | None) -> str:
+    """Logged bodies as indented JSON when they are JSON, else as sent."""
+    if not body:
+        return ""
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return body
+
+
+def event_row(event: EventInfo, key_names: dict[str, str]) -> EventRow:
+    key_id = event.get("key_id", "")
+    return EventRow(
+        id=event.get("id", ""),
+        time=fmt.stamp(event.get("created_at")),
+        key=key_names.get(key_id) or key_id or "—",
+        key_id=key_id,
+        model=event.get("model", ""),
+        provider=event.get("provider", ""),
+        path=event.get("path", ""),
+        status=int(event.get("status", 0)),
+        stream=bool(event.get("stream")),
+        cached=bool(event.get("cache_hit")),
+        prompt=fmt.count(event.get("prompt_token_count")),
+        completion=fmt.count(event.get("completion_token_count")),
+        cost=fmt.usd(event.get("cost_in_usd")),
+        latency=fmt.ms(event.get("latency_in_ms")),
+        ttft=fmt.ms(event.get("time_to_first_token_ms")),
+        upstream=event.get("upstream", ""),
+        error=event.get("error", ""),
+        request=_pretty(event.get("request")),
+        response=_pretty(event.get("response")),
+    )
+
+
+def events_csv(events: list[EventInfo]) -> str:
+    """CSV with one line per event: local times, plain decimals (no exponents), no bodies."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for event in events:
+        cost = format(float(event.get("cost_in_usd") or 0.0), ".10f").rstrip("0").rstrip(".")
+        writer.writerow({**event, "created_at": fmt.stamp(event.get("created_at")), "cost_in_usd": cost})
+    return out.getvalue()
+
+
+class EventsState(AdminPage, AdminState):
+    rows: list[EventRow] = []
+    total: int = 0
+    page: int = 0
+    key_options: list[list[str]] = []
+
+    key_id: str = ""
+    model: str = ""
+    status: str = ""
+    window: str = "24h"
+    stream: str = "any"
+    cached: str = "any"
+    sort: str = "time"
+    order: str = "desc"
+
+    detail: EventRow = EventRow()
+    detail_open: bool = False
+    exporting: bool = False
+
+    @rx.var
+    def page_count(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @rx.var
+    def range_label(self) -> str:
+        if not self.total:
+            return "0"
+        first = self.page * PAGE_SIZE + 1
+        return f"{first}–{min(self.total, first + PAGE_SIZE - 1)} / {self.total:,}"
+
+    def _query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {"sort": self.sort, "order": self.order}
+        if self.window != "all":
+            start, _, _ = fmt.span(self.window)
+            query["start"] = start
+        if self.key_id:
+            query["keyIds"] = [self.key_id]
+        if self.model.strip():
+            query["model"] = self.model.strip()
+        if self.status:
+            query["status"] = int(self.status)
+        if self.stream in TRISTATE:
+            query["stream"] = TRISTATE[self.stream]
+        if self.cached in TRISTATE:
+            query["cached"] = TRISTATE[self.cached]
+        return query
+
+    async def _key_names(self, api: AdminClient) -> dict[str, str]:
+        keys = await api.list_keys()
+        self.key_options = [[k.get("keyId", ""), k.get("name") or k.get("keyId", "")] for k in keys]
+        return {k.get("keyId", ""): k.get("name", "") for k in keys}
+
+    @rx.event
+    async def load(self):
+        self.loading, self.error = True, ""
+        yield
+        try:
+            api = self._api()
+            names = await self._key_names(api)
+            page = await api.events({**self._query(), "offset": self.page * PAGE_SIZE, "limit": PAGE_SIZE})
+        except (NotSignedIn, AdminError) as exc:
+            self.loading = False
+            yield await self._fail(exc)
+            return
+        self.rows = [event_row(e, names) for e in page["events"]]
+        self.total = page["total"]
+        self.loading = False
+
+    def _refilter(self):
+        self.page = 0
+        return EventsState.load
+
+    @rx.event
+    def set_key_id(self, value: str):
+        self.key_id = "" if value == "__all__" else value
+        return self._refilter()
+
+    @rx.event
+    def set_model(self, value: str):
+        self.model = value
+        return self._refilter()
+
+    @rx.event
+    def set_status(self, value: str):
+        self.status = "" if value == "any" else value
+        return self._refilter()
+
+    @rx.event
+    def set_window(self, value: str):
+        self.window = value
+        return self._refilter()
+
+    @rx.event
+    def set_stream(self, value: str):
+        self.stream = value
+        return self._refilter()
+
+    @rx.event
+    def set_cached(self, value: str):
+        self.cached = value
+        return self._refilter()
+
+    @rx.event
+    def sort_by(self, column: str):
+        """Click a sortable header: first descending, a second click flips the order."""
+        if self.sort == column:
+            self.order = "asc" if self.order == "desc" else "desc"
+        else:
+            self.sort, self.order = column, "desc"
+        return self._refilter()
+
+    @rx.event
+    def reset_filters(self):
+        self.key_id, self.model, self.status, self.window, self.stream, self.cached = "", "", "", "24h", "any", "any"
+        self.sort, self.order = "time", "desc"
+        return self._refilter()
+
+    @rx.event
+    def next_page(self):
+        if self.page + 1 < self.page_count:
+            self.page += 1
+            return EventsState.load
+
+    @rx.event
+    def prev_page(self):
+        if self.page > 0:
+            self.page -= 1
+            return EventsState.load
+
+    @rx.event
+    def show(self, event_id: str) -> None:
+        for row in self.rows:
+            if row.id == event_id:
+                self.detail, self.detail_open = row, True
+
+    @rx.event
+    def set_detail_open(self, value: bool) -> None:
+        self.detail_open = value
+
+    @rx.event
+    async def export_csv(self):
+        """Download every event matching the filters (up to EXPORT_LIMIT) as CSV."""
+        self.exporting = True
+        yield
+        events: list[EventInfo] = []
+        try:
+            api = self._api()
+            # A fixed end keeps pages stable while new events keep arriving.
+            query = {**self._query(), "end": time.time()}
+            while len(events) < EXPORT_LIMIT:
+                page = await api.events({**query, "offset": len(events), "limit": 1000})
+                events += page["events"]
+                if len(events) >= page["total"] or not page["events"]:
+                    break
+        except (NotSignedIn, AdminError) as exc:
+            self.exporting = False
+            yield await self._fail(exc)
+            return
+        self.exporting = False
+        yield rx.download(data=events_csv(events), filename=f"events-{time.strftime('%Y%m%d-%H%M%S')}.csv", mime_type="text/csv")

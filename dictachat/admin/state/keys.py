@@ -1,0 +1,279 @@
+"""Keys page: list with filters, create (raw key shown once), edit, revoke, per-key spend and usage."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from dictachat.admin.client import AdminError, KeyInfo, Usage
+from dictachat.ui.i18n import t
+from dictachat.admin.state import format as fmt
+from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, NotSignedIn
+from dictachat.admin.state.overview import chart_rows, totals
+from dictachat.ui.lang import LangState
+
+RATE_UNITS = ("s", "m", "h", "d")
+COST_UNITS = ("m", "h", "d", "mo")
+EMPTY_FORM = {
+    "name": "", "tags": "", "rate": "", "rate_unit": "m", "cost_limit": "", "cost_period": "", "cost_unit": "d",
+    "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "",
+}
+
+
+@dataclass
+class KeyRow:
+    key_id: str = ""
+    name: str = ""
+    tags: list[str] | None = None
+    revoked: bool = False
+    revoked_reason: str = ""
+    rate: str = ""
+    cost_limit: str = ""
+    spend: str = ""
+    requests: str = ""
+    created: str = ""
+    expires: str = ""
+    expired: bool = False
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+def _number(text: str, what: str, integer: bool = False) -> float | int:
+    try:
+        value = int(text) if integer else float(text)
+    except ValueError:
+        raise ValueError(f"{what}: '{text}' is not a number") from None
+    if value < 0:
+        raise ValueError(f"{what} cannot be negative")
+    return value
+
+
+def key_fields(form: dict[str, Any]) -> KeyInfo:
+    """The admin API body for a create/edit form; ValueError names the bad field."""
+    name = str(form.get("name", "")).strip()
+    if not name:
+        raise ValueError("name is required")
+    fields: KeyInfo = {
+        "name": name,
+        "tags": _split(str(form.get("tags", ""))),
+        "allowedPaths": [{"path": p, "method": "POST"} for p in _split(str(form.get("paths", "")))],
+        "allowedModels": _split(str(form.get("models", ""))),
+        "shouldLogRequest": bool(form.get("log_request")),
+        "shouldLogResponse": bool(form.get("log_response")),
+        "rateLimitOverTime": 0,
+        "rateLimitUnit": "",
+        "costLimitInUsd": 0.0,
+        "costLimitInUsdOverTime": 0.0,
+        "costLimitInUsdUnit": "",
+    }
+    if str(form.get("rate", "")).strip():
+        fields["rateLimitOverTime"] = int(_number(str(form["rate"]).strip(), "rate limit", integer=True))
+        fields["rateLimitUnit"] = form.get("rate_unit") if form.get("rate_unit") in RATE_UNITS else "m"
+    if str(form.get("cost_limit", "")).strip():
+        fields["costLimitInUsd"] = float(_number(str(form["cost_limit"]).strip(), "cost limit"))
+    if str(form.get("cost_period", "")).strip():
+        fields["costLimitInUsdOverTime"] = float(_number(str(form["cost_period"]).strip(), "cost limit per period"))
+        fields["costLimitInUsdUnit"] = form.get("cost_unit") if form.get("cost_unit") in COST_UNITS else "d"
+    ttl = str(form.get("ttl", "")).strip()
+    if ttl:
+        fields["ttl"] = ttl
+    return fields
+
+
+def form_from_key(key: KeyInfo) -> dict[str, str]:
+    """Prefill the edit form from a key."""
+    return {
+        **EMPTY_FORM,
+        "name": key.get("name", ""),
+        "tags": ", ".join(key.get("tags") or []),
+        "rate": str(key.get("rateLimitOverTime") or ""),
+        "rate_unit": key.get("rateLimitUnit") or "m",
+        "cost_limit": str(key.get("costLimitInUsd") or ""),
+        "cost_period": str(key.get("costLimitInUsdOverTime") or ""),
+        "cost_unit": key.get("costLimitInUsdUnit") or "d",
+        "ttl": key.get("ttl") or "",
+        "paths": ", ".join(p.get("path", "") for p in key.get("allowedPaths") or []),
+        "models": ", ".join(key.get("allowedModels") or []),
+        "log_request": "on" if key.get("shouldLogRequest") else "",
+        "log_response": "on" if key.get("shouldLogResponse") else "",
+    }
+
+
+def key_row(key: KeyInfo, usage: Usage, now: float) -> KeyRow:
+    rate = f"{key['rateLimitOverTime']} / {key.get('rateLimitUnit') or 'm'}" if key.get("rateLimitOverTime") else ""
+    limits = []
+    if key.get("costLimitInUsd"):
+        limits.append(fmt.usd(key["costLimitInUsd"]))
+    if key.get("costLimitInUsdOverTime"):
+        limits.append(f"{fmt.usd(key['costLimitInUsdOverTime'])} / {key.get('costLimitInUsdUnit') or 'd'}")
+    return KeyRow(
+        key_id=key.get("keyId", ""),
+        name=key.get("name", ""),
+        tags=list(key.get("tags") or []),
+        revoked=bool(key.get("revoked")),
+        revoked_reason=key.get("revokedReason", ""),
+        rate=rate,
+        cost_limit=" · ".join(limits),
+        spend=fmt.usd(usage.get("costInUsd", 0.0)),
+        requests=fmt.count(usage.get("requests", 0)),
+        created=fmt.stamp(key.get("createdAt"), with_seconds=False),
+        expires=fmt.stamp(key["expiresAt"], with_seconds=False) if key.get("expiresAt") else "",
+        expired=bool(key.get("expiresAt")) and key["expiresAt"] <= now,
+    )
+
+
+class KeysState(AdminForm, AdminPage, AdminState):
+    rows: list[KeyRow] = []
+    search: str = ""
+    tag: str = ""
+    status: str = "all"
+
+    form: dict[str, str] = EMPTY_FORM
+    new_key: str = ""
+
+    revoke_id: str = ""
+    revoke_name: str = ""
+
+    usage_open: bool = False
+    usage_name: str = ""
+    usage_summary: dict[str, str] = totals({})
+    usage_series: list[dict[str, Any]] = []
+    usage_spend: str = ""
+
+    _keys: dict[str, KeyInfo] = {}
+
+    @rx.var
+    def all_tags(self) -> list[str]:
+        return sorted({tag for row in self.rows for tag in row.tags or []})
+
+    @rx.event
+    async def load(self):
+        self.loading, self.error = True, ""
+        yield
+        revoked = {"active": False, "revoked": True}.get(self.status)
+        try:
+            api = self._api()
+            keys, usage = await asyncio.gather(
+                api.list_keys(name=self.search.strip(), tag=self.tag, revoked=revoked),
+                api.top_keys(limit=1000),
+            )
+        except (NotSignedIn, AdminError) as exc:
+            self.loading = False
+            yield await self._fail(exc)
+            return
+        by_key = {u.get("keyId", ""): u for u in usage}
+        self._keys = {k.get("keyId", ""): k for k in keys}
+        now = time.time()
+        self.rows = [key_row(k, by_key.get(k.get("keyId", ""), {}), now)
+                     for k in sorted(keys, key=lambda k: -(k.get("createdAt") or 0))]
+        self.loading = False
+
+    @rx.event
+    def set_search(self, value: str):
+        self.search = value
+        return KeysState.load
+
+    @rx.event
+    def set_tag(self, value: str):
+        self.tag = "" if value == "__all__" else value
+        return KeysState.load
+
+    @rx.event
+    def set_status(self, value: str):
+        self.status = value
+        return KeysState.load
+
+    @rx.event
+    def open_create(self) -> None:
+        self.form, self.editing_id, self.form_error, self.form_open = dict(EMPTY_FORM), "", "", True
+
+    @rx.event
+    def open_edit(self, key_id: str) -> None:
+        key = self._keys.get(key_id)
+        if key is not None:
+            self.form, self.editing_id, self.form_error, self.form_open = form_from_key(key), key_id, "", True
+
+    @rx.event
+    async def save(self, form: dict[str, Any]):
+        """Create or update a key from the dialog's form; a new key's raw value is shown once."""
+        lang = (await self.get_state(LangState)).lang
+        try:
+            fields = key_fields(form)
+        except ValueError as exc:
+            self.form_error = t("admin.err.form", lang, msg=str(exc))
+            return
+        self.saving, self.form_error = True, ""
+        yield
+        try:
+            api = self._api()
+            if self.editing_id:
+                # Sending a ttl restarts it, so send it only when it changed ("" removes the expiry).
+                fields.pop("ttl", None)
+                ttl = str(form.get("ttl", "")).strip()
+                if ttl != self._keys[self.editing_id].get("ttl", ""):
+                    fields["ttl"] = ttl
+                await api.update_key(self.editing_id, fields)
+            else:
+                created = await api.create_key(fields)
+                self.new_key = created.get("key", "")
+        except (NotSignedIn, AdminError) as exc:
+            yield await self._save_failed(exc, lang)
+            return
+        self.saving, self.form_open = False, False
+        yield rx.toast.success(t("admin.keys.saved", lang))
+        yield KeysState.load
+
+    @rx.event
+    def close_new_key(self) -> None:
+        self.new_key = ""
+
+    @rx.event
+    def ask_revoke(self, key_id: str) -> None:
+        key = self._keys.get(key_id, {})
+        self.revoke_id, self.revoke_name = key_id, key.get("name", key_id)
+
+    @rx.event
+    def cancel_revoke(self, _open: bool = False) -> None:
+        self.revoke_id = ""
+
+    @rx.event
+    async def revoke(self, form: dict[str, Any]):
+        lang = (await self.get_state(LangState)).lang
+        try:
+            await self._api().revoke_key(self.revoke_id, str(form.get("reason", "")).strip())
+        except (NotSignedIn, AdminError) as exc:
+            self.revoke_id = ""
+            yield await self._fail(exc)
+            return
+        self.revoke_id = ""
+        yield rx.toast.success(t("admin.keys.revoked_toast", lang))
+        yield KeysState.load
+
+    @rx.event
+    async def open_usage(self, key_id: str):
+        """Per-key spend (all time) and the last 7 days of usage."""
+        self.usage_open, self.usage_series, self.usage_spend = True, [], ""
+        self.usage_name = self._keys.get(key_id, {}).get("name", key_id)
+        self.usage_summary = totals({})
+        yield
+        start, end, step = fmt.span("7d")
+        try:
+            api = self._api()
+            report, spend = await asyncio.gather(api.report(start, end, step, key_ids=[key_id]), api.key_usage(key_id))
+        except (NotSignedIn, AdminError) as exc:
+            self.usage_open = False
+            yield await self._fail(exc)
+            return
+        self.usage_series = chart_rows(report.get("dataPoints") or [], step)
+        self.usage_summary = totals(report)
+        self.usage_spend = fmt.usd(spend.get("costInUsd", 0.0))
+
+    @rx.event
+    def set_usage_open(self, value: bool) -> None:
+        self.usage_open = value

@@ -1,0 +1,1 @@
+"""Chat UI building blocks: plain functions returning components."""

@@ -1,0 +1,102 @@
+"""Run one assistant turn: stream from the gateway, run requested tools, continue until the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dictachat import tools
+from dictachat.chat import gateway_client
+from dictachat.chat.gateway_client import ChatError
+from dictachat.chat.stream import Finish, StreamParser, ToolCallAccumulator, ToolCallDelta
+from dictachat.chat.turn import TurnBuilder
+
+MAX_ROUNDS = 6  # tool round-trips before we give up on a model that keeps calling tools
+
+Update = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class TurnRequest:
+    messages: list[dict[str, Any]]
+    model: str = ""
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    use_tools: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def body(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "messages": messages, "stream_options": {"include_usage": True}, **self.extra}
+        for name in ("temperature", "top_p", "max_tokens"):
+            if getattr(self, name) is not None:
+                body[name] = getattr(self, name)
+        if self.use_tools:
+            body["tools"] = tools.specs()
+        return body
+
+
+class Throttle:
+    """Call an update at most every `interval` seconds; longer answers update less often, since each
+    update re-renders the whole Markdown of the answer in the browser."""
+
+    def __init__(self, base_s: float = 0.06, max_s: float = 0.25, clock: Callable[[], float] = time.monotonic) -> None:
+        self._base, self._max, self._clock = base_s, max_s, clock
+        self._last = 0.0
+
+    def interval(self, size: int) -> float:
+        return min(self._max, self._base + size / 100_000)
+
+    async def __call__(self, update: Update, size: int) -> None:
+        now = self._clock()
+        if now - self._last >= self.interval(size):
+            self._last = now
+            await update()
+
+
+async def _stream_round(request: TurnRequest, messages: list[dict[str, Any]], turn: TurnBuilder,
+                        update: Update, throttle: Throttle) -> list[dict[str, Any]]:
+    """One model call; returns the tool calls it asked for (empty when it answered)."""
+    parser, calls = StreamParser(), ToolCallAccumulator()
+    finished = False
+    turn.start_round()
+    async for payload in gateway_client.stream_chat(request.body(messages)):
+        for event in parser.feed(payload):
+            if isinstance(event, ToolCallDelta):
+                calls.add(event)
+            finished = finished or isinstance(event, Finish)
+            turn.apply(event)
+        if turn.failed:
+            return []
+        await throttle(update, len(turn.view.content))
+    for event in parser.close():
+        turn.apply(event)
+    if not (parser.done or finished):
+        turn.fail(gateway_client.CUT, "the stream ended early")
+    return calls.calls() if calls and not turn.failed else []
+
+
+async def run_turn(request: TurnRequest, turn: TurnBuilder, update: Update) -> None:
+    """Drive the turn to its end; errors end up in `turn`, cancellation (Stop) propagates."""
+    messages = list(request.messages)
+    throttle = Throttle()
+    try:
+        for _ in range(MAX_ROUNDS):
+            tool_calls = await _stream_round(request, messages, turn, update, throttle)
+            if not tool_calls:
+                return
+            turn.end_round(tool_calls)
+            await update()
+            messages.append({"role": "assistant", "content": turn.rows()[-1]["content"], "tool_calls": tool_calls})
+            for call in tool_calls:
+                fn = call["function"]
+                outcome = await asyncio.to_thread(tools.run_tool, fn["name"], fn["arguments"])
+                turn.add_tool_result(call["id"], fn["name"], outcome)
+                messages.append({"role": "tool", "tool_call_id": call["id"], "content": outcome.content})
+            await update()
+        turn.fail("tool_loop")
+    except ChatError as exc:
+        turn.fail(exc.kind, exc.detail, exc.retry_after)

@@ -1,0 +1,1 @@
+"""Reflex states of the chat, one small class per concern."""

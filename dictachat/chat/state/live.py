@@ -1,0 +1,113 @@
+"""The assistant turn being generated: streamed in a background task, stoppable, stored when done."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+
+import reflex as rx
+
+from dictachat.chat import history
+from dictachat.chat.gateway_client import GENERIC
+from dictachat.chat.runner import TurnRequest, run_turn
+from dictachat.chat.state.settings import ChatSettings, ChatSettingsState
+from dictachat.chat.state.sidebar import ChatSidebarState
+from dictachat.chat.turn import ChatMessage, TurnBuilder, fold_rows, request_messages
+
+log = logging.getLogger(__name__)
+
+# The generation task of each browser tab (client token), so Stop can cancel it: cancelling
+# closes the HTTP stream to the gateway, which closes the upstream request.
+_RUNNING: dict[str, asyncio.Task] = {}
+
+
+class ChatLiveState(rx.State):
+    """Kept apart from the conversation so each streamed update carries only the live turn."""
+
+    live: ChatMessage = ChatMessage()
+    streaming: bool = False
+    live_conv_id: str = ""
+
+    def _begin(self, conv_id: str) -> None:
+        self.live = ChatMessage(role="assistant")
+        self.live_conv_id = conv_id
+        self.streaming = True
+
+    def _is_running(self) -> bool:
+        task = _RUNNING.get(self.router.session.client_token)
+        return task is not None and not task.done()
+
+    def _reset_if_orphaned(self) -> None:
+        """After a restart or a lost task, a stale `streaming` flag must not lock the composer."""
+        if self.streaming and not self._is_running():
+            self.streaming = False
+            self.live = ChatMessage()
+
+    @rx.event
+    def stop(self) -> None:
+        task = _RUNNING.get(self.router.session.client_token)
+        if task is not None:
+            task.cancel()
+
+    @rx.event(background=True)
+    async def generate(self) -> None:
+        async with self:
+            conv_id = self.live_conv_id
+            token = self.router.session.client_token
+            settings = (await self.get_state(ChatSettingsState))._current()
+        rows: list[dict] = []
+        try:
+            rows = await asyncio.to_thread(history.load_rows, conv_id)
+            turn = TurnBuilder(model=settings.model)
+            await self._run(token, turn, _request(rows, settings))
+            await asyncio.to_thread(history.append_rows, conv_id, turn.rows())
+            rows = await asyncio.to_thread(history.load_rows, conv_id)
+        finally:
+            # Whatever happened (even the database failing), the composer is released.
+            await self._end(conv_id, rows)
+
+    async def _run(self, token: str, turn: TurnBuilder, request: TurnRequest) -> None:
+        """Run the turn as its own task, so Stop can cancel it; errors and stops end up in `turn`."""
+
+        async def push() -> None:
+            snapshot = copy.deepcopy(turn.view)
+            async with self:
+                self.live = snapshot
+
+        task = asyncio.create_task(run_turn(request, turn, push))
+        _RUNNING[token] = task
+        try:
+            await asyncio.wait({task})
+        finally:
+            if _RUNNING.get(token) is task:
+                del _RUNNING[token]
+        if task.cancelled():
+            turn.stop()
+        elif (exc := task.exception()) is not None:
+            log.error("chat turn failed", exc_info=exc)
+            turn.fail(GENERIC, str(exc))
+        turn.finish()
+
+    async def _end(self, conv_id: str, rows: list[dict]) -> None:
+        from dictachat.chat.state.conversation import ChatState  # the conversation state imports this one
+
+        async with self:
+            chat = await self.get_state(ChatState)
+            if chat.conv_id == conv_id and rows:
+                chat.messages = fold_rows(rows)
+            self.live = ChatMessage()
+            self.streaming = False
+            sidebar = await self.get_state(ChatSidebarState)
+            await sidebar._refresh()  # the conversation moves to the top of the list
+
+
+def _request(rows: list[dict], settings: ChatSettings) -> TurnRequest:
+    return TurnRequest(
+        messages=request_messages(rows, settings.system_prompt),
+        model=settings.model,
+        temperature=settings.temperature,
+        top_p=settings.top_p,
+        max_tokens=settings.max_tokens,
+        use_tools=settings.use_tools,
+    )

@@ -1,1 +1,0 @@
-"""UI building blocks: plain functions returning components."""

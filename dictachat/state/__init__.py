@@ -1,1 +1,0 @@
-"""Reflex states, one small class per page or concern."""

@@ -1,0 +1,1 @@
+"""Pieces every page shares: labels (i18n), the language state, the HTTP client."""
