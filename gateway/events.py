@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from common.db import database_up
+from gateway.event import ProxyEvent
 from gateway.metrics import EVENTS_PENDING
 from gateway.models import Event
 
@@ -75,9 +76,9 @@ class EventRecorder:
         self._lock = asyncio.Lock()
         self.database_ok = True
 
-    def record(self, row: dict[str, Any]) -> None:
-        """Accept one event; never blocks the request."""
-        self._pending.append(row)
+    def record(self, event: ProxyEvent | dict[str, Any]) -> None:
+        """Accept one event; never blocks the request. Queued as its row: the spool and the insert take rows."""
+        self._pending.append(event.row() if isinstance(event, ProxyEvent) else event)
         if len(self._pending) > self._memory_limit:
             self._spill(self._pending[: len(self._pending) - self._memory_limit])
             del self._pending[: len(self._pending) - self._memory_limit]

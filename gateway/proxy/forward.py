@@ -15,6 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from gateway import cache, cost
 from gateway.config import Provider
 from gateway.errors import GatewayError
+from gateway.event import ProxyEvent
 from gateway.events import EventRecorder, clean
 from gateway.limits import Limiter
 from gateway.metrics import CACHE_HITS, COST, LATENCY, REQUESTS, TOKENS, UPSTREAM_ERRORS
@@ -195,30 +196,30 @@ class Forwarder:
                                self.settings.gateway.local_prompt_cost_per_1k, self.settings.gateway.local_completion_cost_per_1k)
         latency = call.elapsed_ms()
         key_id = key.key_id if key else ""
-        self.recorder.record({
-            "id": call.event_id,
-            "created_at": call.created_at,
-            "key_id": key_id,
-            "tags": list(key.tags) if key else [],
-            "provider": clean(call.provider, 255),
-            "model": clean(call.model, 255),
-            "path": clean(call.path, 1024),
-            "method": call.method,
-            "route_id": call.route_id,
-            "status": status,
-            "stream": call.stream,
-            "prompt_token_count": usage.prompt_tokens,
-            "completion_token_count": usage.completion_tokens,
-            "cost_in_usd": price,
-            "latency_in_ms": latency,
-            "time_to_first_token_ms": ttft_ms,
-            "cache_hit": call.cache_hit,
-            "upstream": clean(call.upstream, 1024),
-            "error": clean(error, 4000),
-            "custom_id": "",
-            "request": clean(call.body.decode(errors="replace")) if key and key.should_log_request and call.body else None,
-            "response": clean(response.decode(errors="replace")) if response is not None and self._logs_response(call) else None,
-        })
+        event = ProxyEvent(
+            id=call.event_id,
+            created_at=call.created_at,
+            key_id=key_id,
+            tags=tuple(key.tags) if key else (),
+            provider=clean(call.provider, 255) or "",
+            model=clean(call.model, 255) or "",
+            path=clean(call.path, 1024) or "",
+            method=call.method,
+            route_id=call.route_id,
+            status=status,
+            stream=call.stream,
+            prompt_token_count=usage.prompt_tokens,
+            completion_token_count=usage.completion_tokens,
+            cost_in_usd=price,
+            latency_in_ms=latency,
+            time_to_first_token_ms=ttft_ms,
+            cache_hit=call.cache_hit,
+            upstream=clean(call.upstream, 1024) or "",
+            error=clean(error, 4000) or "",
+            request=clean(call.body.decode(errors="replace")) if key and key.should_log_request and call.body else None,
+            response=clean(response.decode(errors="replace")) if response is not None and self._logs_response(call) else None,
+        )
+        self.recorder.record(event)
         REQUESTS.labels(key_id, call.model, str(status)).inc()
         LATENCY.labels(call.model).observe(latency / 1000.0)
         if usage.known:
