@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import os
 import platform
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass
@@ -74,6 +73,7 @@ def main() -> None:
     gateway = start_gateway(logs, database, upstream.url, REDIS_URL, "bench:")
     try:
         key = gateway.create_key(name="bench", rateLimitOverTime=10**9, rateLimitUnit="m", costLimitInUsd=10**6)["key"]
+        assert gateway.child.proc is not None, "the gateway process did not start"
         pid = gateway.child.proc.pid
         rows = []
         cpu_by_case: dict[tuple[bool, int, int], float] = {}

@@ -5,12 +5,12 @@ The admin password travels from this process to the gateway in `X-API-KEY`; it n
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import httpx
 
-from dictachat.ui.http import client as shared_client
 from common.settings import get_settings
+from dictachat.ui.http import client as shared_client
 
 JSON = dict[str, Any]
 
@@ -201,7 +201,7 @@ class AdminClient:
 
     async def key_usage(self, key_id: str) -> Usage:
         """All-time spend, requests and tokens of one key."""
-        return await self._call("GET", f"/api/reporting/keys/{key_id}") or {}
+        return cast(Usage, await self._call("GET", f"/api/reporting/keys/{key_id}") or {})
 
     # Provider settings, custom providers, routes
     async def list_provider_settings(self) -> list[JSON]:
@@ -239,7 +239,7 @@ class AdminClient:
 
     async def report(self, start: int, end: int, increment: int, key_ids: list[str] | None = None) -> Report:
         body = {"start": start, "end": end, "increment": increment, "keyIds": key_ids or [], "tags": []}
-        return await self._call("POST", "/api/reporting/events", body=body) or {}
+        return cast(Report, await self._call("POST", "/api/reporting/events", body=body) or {})
 
     async def top_keys(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Usage]:
         """Keys by spend over [start, end), all time when both are None."""

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from dictachat.ui.http import client
-from dictachat.chat.stream import SSEDecoder
 from common.settings import get_settings
+from dictachat.chat.stream import SSEDecoder
+from dictachat.ui.http import client
 
 # Error kinds the chat shows as sentences (labels `chat.err.<kind>`).
 RATE_LIMIT, UNAVAILABLE, AUTH, TIMEOUT, CUT, GENERIC = "rate_limit", "unavailable", "auth", "timeout", "cut", "generic"

@@ -9,9 +9,9 @@ from dictachat.chat.components.header import header
 from dictachat.chat.components.message import assistant_message, message
 from dictachat.chat.components.sidebar import sidebar
 from dictachat.chat.components.welcome import welcome
-from dictachat.ui.i18n import tr
 from dictachat.chat.state.conversation import ChatState
 from dictachat.chat.state.live import ChatLiveState
+from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
 

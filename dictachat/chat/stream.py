@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 OPEN_TAG = "<think>"
 CLOSE_TAG = "</think>"
@@ -61,7 +61,7 @@ class StreamError:
     code: str = ""
 
 
-Event = Union[ThinkingDelta, AnswerDelta, Rethink, ToolCallDelta, Usage, Finish, StreamError]
+Event = ThinkingDelta | AnswerDelta | Rethink | ToolCallDelta | Usage | Finish | StreamError
 
 
 class SSEDecoder:

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import Session, SQLModel
 
 import gateway.models  # noqa: F401  (registers the tables)
-from dictachat.chat import history
 from common.db import make_engine
+from dictachat.chat import history
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,8 @@ from dictachat.chat import gateway_client, runner
 from dictachat.chat.gateway_client import ChatError
 from dictachat.chat.runner import Throttle, TurnRequest, run_turn
 from dictachat.chat.stream import AnswerDelta, Finish, Rethink, ThinkingDelta, Usage
-from dictachat.tools import ToolOutcome
 from dictachat.chat.turn import TurnBuilder, fold_rows, request_messages
+from dictachat.tools import ToolOutcome
 
 
 class Clock:

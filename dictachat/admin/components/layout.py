@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.ui.i18n import tr
 from dictachat.admin.state.base import AdminState
+from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
+
 
 class DirectionProvider(rx.Component):
     """Radix's direction context: Radix Themes pins it to ltr, so tables, tabs and selects need it set for Hebrew."""

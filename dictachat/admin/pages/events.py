@@ -6,11 +6,20 @@ import reflex as rx
 
 from dictachat.admin.components.layout import admin_shell
 from dictachat.admin.components.ui import (
-    card, empty_state, error_callout, loading_or, ltr, mono, select, status_badge, table, yes_no_badge,
+    card,
+    empty_state,
+    error_callout,
+    loading_or,
+    ltr,
+    mono,
+    select,
+    status_badge,
+    table,
+    yes_no_badge,
 )
-from dictachat.ui.i18n import tr
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.events import EventRow, EventsState
+from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
 STATUSES = ["200", "400", "401", "403", "404", "413", "429", "500", "502", "503", "504"]

@@ -6,10 +6,21 @@ import reflex as rx
 
 from dictachat.admin.components.charts import area_chart
 from dictachat.admin.components.layout import admin_shell
-from dictachat.admin.components.ui import card, choice, empty_state, error_callout, field, loading_or, ltr, mono, stat_card, table
-from dictachat.ui.i18n import tr
+from dictachat.admin.components.ui import (
+    card,
+    choice,
+    empty_state,
+    error_callout,
+    field,
+    loading_or,
+    ltr,
+    mono,
+    stat_card,
+    table,
+)
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.keys import COST_UNITS, RATE_UNITS, KeyRow, KeysState
+from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
 

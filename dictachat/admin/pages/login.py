@@ -6,8 +6,8 @@ import reflex as rx
 
 from dictachat.admin.components.layout import brand, directed
 from dictachat.admin.components.ui import card
-from dictachat.ui.i18n import tr
 from dictachat.admin.state.base import AdminState
+from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
 

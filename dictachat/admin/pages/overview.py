@@ -7,9 +7,9 @@ import reflex as rx
 from dictachat.admin.components.charts import area_chart, bar_chart, chart_card, line_chart
 from dictachat.admin.components.layout import admin_shell
 from dictachat.admin.components.ui import choice, empty_state, error_callout, loading_or, ltr, section, stat_card, table
-from dictachat.ui.i18n import tr
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.overview import OverviewState
+from dictachat.ui.i18n import tr
 
 
 def window_picker() -> rx.Component:

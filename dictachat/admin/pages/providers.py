@@ -6,9 +6,9 @@ import reflex as rx
 
 from dictachat.admin.components.layout import admin_shell
 from dictachat.admin.components.ui import card, empty_state, error_callout, field, loading_or, mono, table
-from dictachat.ui.i18n import tr
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.providers import ProviderRow, ProvidersState, RouteRow, SettingRow
+from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
 F = ProvidersState.form

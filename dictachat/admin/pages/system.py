@@ -6,9 +6,9 @@ import reflex as rx
 
 from dictachat.admin.components.layout import admin_shell
 from dictachat.admin.components.ui import card, empty_state, error_callout, loading_or, mono, section
-from dictachat.ui.i18n import tr
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.system import REFRESH_MS, GpuRow, SystemState
+from dictachat.ui.i18n import tr
 
 
 def meter(label: rx.Var, value: rx.Var, percent: rx.Var) -> rx.Component:

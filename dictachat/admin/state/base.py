@@ -7,9 +7,9 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.event import EventSpec
 
+from dictachat.admin import sessions as admin_sessions
 from dictachat.admin.client import AdminClient, AdminError, admin_client
 from dictachat.ui.i18n import t
-from dictachat.admin import sessions as admin_sessions
 from dictachat.ui.lang import LangState
 
 LOGIN_ROUTE = "/admin"

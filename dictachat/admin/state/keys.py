@@ -10,10 +10,10 @@ from typing import Any
 import reflex as rx
 
 from dictachat.admin.client import AdminError, KeyInfo, Usage
-from dictachat.ui.i18n import t
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, NotSignedIn
 from dictachat.admin.state.overview import chart_rows, totals
+from dictachat.ui.i18n import t
 from dictachat.ui.lang import LangState
 
 RATE_UNITS = ("s", "m", "h", "d")
@@ -74,12 +74,12 @@ def key_fields(form: dict[str, Any]) -> KeyInfo:
     }
     if str(form.get("rate", "")).strip():
         fields["rateLimitOverTime"] = int(_number(str(form["rate"]).strip(), "rate limit", integer=True))
-        fields["rateLimitUnit"] = form.get("rate_unit") if form.get("rate_unit") in RATE_UNITS else "m"
+        fields["rateLimitUnit"] = str(form.get("rate_unit")) if form.get("rate_unit") in RATE_UNITS else "m"
     if str(form.get("cost_limit", "")).strip():
         fields["costLimitInUsd"] = float(_number(str(form["cost_limit"]).strip(), "cost limit"))
     if str(form.get("cost_period", "")).strip():
         fields["costLimitInUsdOverTime"] = float(_number(str(form["cost_period"]).strip(), "cost limit per period"))
-        fields["costLimitInUsdUnit"] = form.get("cost_unit") if form.get("cost_unit") in COST_UNITS else "d"
+        fields["costLimitInUsdUnit"] = str(form.get("cost_unit")) if form.get("cost_unit") in COST_UNITS else "d"
     ttl = str(form.get("ttl", "")).strip()
     if ttl:
         fields["ttl"] = ttl
@@ -124,7 +124,7 @@ def key_row(key: KeyInfo, usage: Usage, now: float) -> KeyRow:
         requests=fmt.count(usage.get("requests", 0)),
         created=fmt.stamp(key.get("createdAt"), with_seconds=False),
         expires=fmt.stamp(key["expiresAt"], with_seconds=False) if key.get("expiresAt") else "",
-        expired=bool(key.get("expiresAt")) and key["expiresAt"] <= now,
+        expired=(key.get("expiresAt") or 0) > 0 and (key.get("expiresAt") or 0) <= now,
     )
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
 
 from dictachat.admin.client import AdminError
-from dictachat.ui.i18n import t
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, NotSignedIn
+from dictachat.ui.i18n import t
 from dictachat.ui.lang import LangState
 
 JSON = dict[str, Any]
@@ -118,7 +119,7 @@ def route_row(row: JSON) -> RouteRow:
     )
 
 
-def result_text(result: JSON) -> str:
+def result_text(result: Mapping[str, Any]) -> str:
     return f"{result.get('message', '')} · {result.get('latencyMs', 0):.0f} ms"
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.ui.i18n import tr
 from dictachat.chat.state.conversation import ChatState
 from dictachat.chat.state.live import ChatLiveState
+from dictachat.ui.i18n import tr
 
 
 def composer() -> rx.Component:

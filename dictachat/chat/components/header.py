@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from dictachat.chat.components.settings import settings_dialog
-from dictachat.ui.i18n import tr
 from dictachat.chat.state.settings import ChatSettingsState
+from dictachat.ui.i18n import tr
 
 
 def header() -> rx.Component:

@@ -7,10 +7,10 @@ import reflex as rx
 from dictachat.chat.components.markdown import markdown
 from dictachat.chat.components.thinking import thinking_block
 from dictachat.chat.components.tool_block import tool_block
-from dictachat.ui.i18n import tr, tr_n
 from dictachat.chat.state.conversation import ChatState
 from dictachat.chat.state.live import ChatLiveState
 from dictachat.chat.turn import Block, ChatMessage
+from dictachat.ui.i18n import tr, tr_n
 
 
 def _action(icon: str, label: str, **props) -> rx.Component:

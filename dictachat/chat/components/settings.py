@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.ui.i18n import tr
 from dictachat.chat.state.settings import ChatSettingsState
+from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
 

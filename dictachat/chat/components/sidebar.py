@@ -5,9 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from dictachat.chat.history import ConversationItem
-from dictachat.ui.i18n import tr
 from dictachat.chat.state.conversation import ChatState
 from dictachat.chat.state.sidebar import ChatSidebarState
+from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
 _CLOSE_ON_MOBILE = rx.call_script("document.documentElement.classList.remove('sidebar-open')")

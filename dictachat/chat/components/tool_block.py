@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.ui.i18n import tr
 from dictachat.chat.turn import Block
+from dictachat.ui.i18n import tr
 
 
 def _status(block: rx.Var[Block]) -> rx.Component:

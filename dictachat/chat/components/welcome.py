@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.ui.i18n import tr
 from dictachat.chat.state.conversation import ChatState
+from dictachat.ui.i18n import tr
 
 # Examples in both languages on purpose: the chat is bilingual and these show the tools.
 SUGGESTIONS: list[tuple[str, str]] = [

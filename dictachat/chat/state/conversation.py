@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventSpec
 
 from dictachat.chat import history
 from dictachat.chat.state.live import ChatLiveState
@@ -18,7 +19,7 @@ from dictachat.chat.turn import ChatMessage, fold_rows
 CONV_PREFIX = "/c/"
 
 
-def _set_url(path: str) -> rx.event.EventSpec:
+def _set_url(path: str) -> EventSpec:
     """Show the conversation in the address bar without a navigation (a reload reopens it)."""
     return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(path)})")
 
@@ -49,7 +50,7 @@ class ChatState(rx.State):
         yield ChatSidebarState.refresh
         yield ChatSettingsState.refresh_models
         if conv_id:
-            yield ChatState.open_conversation(conv_id)
+            yield ChatState.open_conversation(conv_id)  # type: ignore[operator]  # Reflex makes handlers callable as events
         elif not live.streaming:
             await self._clear()
 

@@ -21,7 +21,7 @@ class ChatSettings:
     model: str = ""
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ChatSettings":
+    def from_dict(cls, data: dict[str, Any]) -> ChatSettings:
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
