@@ -13,7 +13,7 @@ alias_name="${LLAMA_ALIAS:-$(basename "$model" .gguf)}"
 fail() { echo "llama_entrypoint: $*" >&2; exit 1; }
 
 if [[ ! -f "$model" ]]; then
-    fail "model file $model not found (LOCAL_MODEL_PATH/HF_FILE); fetch it with: .venv/bin/python -m gateway.model download"
+    fail "model file $model not found (LOCAL_MODEL_PATH/HF_FILE); fetch it with: .venv/bin/python -m gateway.cli.model download"
 fi
 [[ -r "$model" ]] || fail "model file $model is not readable by user $(id -un)"
 [[ -r "$template" ]] || fail "chat template $template not found"

@@ -50,10 +50,10 @@ ensure_venv() {
 generated_admin_pass=""
 prepare_env() {
     local said exports
-    said=$(.venv/bin/python -m gateway.envfile --env-file "$ENV_FILE" --template .env.template)
+    said=$(.venv/bin/python -m gateway.cli.envfile --env-file "$ENV_FILE" --template .env.template)
     [[ -n "$said" ]] && say "$said"
     [[ "$said" == *ADMIN_PASS* ]] && generated_admin_pass=1
-    exports=$(.venv/bin/python -m gateway.envcheck --env-file "$ENV_FILE" --mode "$mode" --export) \
+    exports=$(.venv/bin/python -m gateway.cli.envcheck --env-file "$ENV_FILE" --mode "$mode" --export) \
         || die "fix the lines above in $ENV_FILE (or the environment) and run ./start.sh again"
     eval "$exports"
     say "$ENV_FILE: every required variable is set and valid"

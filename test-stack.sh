@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 [[ -x .venv/bin/python ]] || { echo "test-stack.sh: .venv is missing; run ./start.sh first" >&2; exit 1; }
-exec .venv/bin/python -m gateway.stackcheck --env-file "${DICTACHAT_ENV_FILE:-.env}" "$@"
+exec .venv/bin/python -m gateway.cli.stackcheck --env-file "${DICTACHAT_ENV_FILE:-.env}" "$@"

@@ -1,5 +1,5 @@
 # start.sh's docker-compose mode (sourced): the GPU stack of docker-compose.yml.
-# Expects the exported settings from gateway.envcheck.
+# Expects the exported settings from gateway.cli.envcheck.
 
 COMPOSE_SERVICES=(postgresql redis llama-server gateway dictachat)
 
@@ -19,14 +19,14 @@ ensure_dictalm() {
     if [[ ! -f "$path" ]]; then
         say "  $path not found (LOCAL_MODEL_PATH/HF_FILE)."
         if [[ -t 0 ]]; then
-            .venv/bin/python -m gateway.resources --disk-path "$LOCAL_MODEL_PATH" --need-disk-gb 15 | sed 's/^/  /' \
+            .venv/bin/python -m gateway.cli.resources --disk-path "$LOCAL_MODEL_PATH" --need-disk-gb 15 | sed 's/^/  /' \
                 || die "not enough disk space for the model"
             read -r -p "  Download $HF_FILE from $HF_REPO now (about 13 GB)? [y/N] " answer
         fi
-        [[ "$answer" == [yY]* ]] || die "get the model with: .venv/bin/python -m gateway.model download"
-        .venv/bin/python -m gateway.model download || die "the download did not finish; run ./start.sh again to resume"
+        [[ "$answer" == [yY]* ]] || die "get the model with: .venv/bin/python -m gateway.cli.model download"
+        .venv/bin/python -m gateway.cli.model download || die "the download did not finish; run ./start.sh again to resume"
     else
-        .venv/bin/python -m gateway.model verify | sed 's/^/  /' || die "the model file failed its check (see above)"
+        .venv/bin/python -m gateway.cli.model verify | sed 's/^/  /' || die "the model file failed its check (see above)"
     fi
     MODEL_NAME="${HF_FILE%.gguf}"
 }
@@ -42,7 +42,7 @@ compose_health() { [[ "$(docker inspect -f '{{.State.Health.Status}}' "$(compose
 compose_up() {
     compose_prerequisites
     ensure_dictalm
-    .venv/bin/python -m gateway.resources --model-file "$LOCAL_MODEL_PATH/$HF_FILE" --disk-path "$LOCAL_MODEL_PATH" \
+    .venv/bin/python -m gateway.cli.resources --model-file "$LOCAL_MODEL_PATH/$HF_FILE" --disk-path "$LOCAL_MODEL_PATH" \
         --need-gpu --need-disk-gb 2 | sed 's/^/  /' || die "not enough resources (see above)"
 
     step "Services (docker compose up)"

@@ -1,5 +1,5 @@
 # start.sh's native mode (sourced): CPU llama-server, gateway and dictachat as background processes
-# with pid files in $RUN_DIR and logs in $LOG_DIR. Expects the exported settings from gateway.envcheck.
+# with pid files in $RUN_DIR and logs in $LOG_DIR. Expects the exported settings from gateway.cli.envcheck.
 
 native_running() { live_pid "$1" >/dev/null; }
 native_logs() { tail -n 25 "$LOG_DIR/$1.log" 2>/dev/null; }
@@ -8,13 +8,13 @@ native_logs() { tail -n 25 "$LOG_DIR/$1.log" 2>/dev/null; }
 choose_native_model() {
     local dictalm="$LOCAL_MODEL_PATH/$HF_FILE" small
     if [[ -f "$dictalm" ]]; then
-        .venv/bin/python -m gateway.model verify | sed 's/^/  /' || die "the model file failed its check (see above)"
+        .venv/bin/python -m gateway.cli.model verify | sed 's/^/  /' || die "the model file failed its check (see above)"
         MODEL_DIR="$LOCAL_MODEL_PATH" MODEL_FILE="$HF_FILE"
     else
         small=$(scripts/ensure_small_model.sh) || die "could not get the small default model"
         MODEL_DIR="$(dirname "$small")" MODEL_FILE="$(basename "$small")"
         say "  $dictalm not found: running the small SmolLM2-135M-Instruct instead."
-        say "  To run DictaLM-3.0: .venv/bin/python -m gateway.model download   (then ./start.sh again)"
+        say "  To run DictaLM-3.0: .venv/bin/python -m gateway.cli.model download   (then ./start.sh again)"
     fi
     MODEL_NAME="${MODEL_FILE%.gguf}"
 }
@@ -33,7 +33,7 @@ claim_ports() {
 native_up() {
     local llama_bin bun
     choose_native_model
-    .venv/bin/python -m gateway.resources --model-file "$MODEL_DIR/$MODEL_FILE" --disk-path "$LOCAL_MODEL_PATH" \
+    .venv/bin/python -m gateway.cli.resources --model-file "$MODEL_DIR/$MODEL_FILE" --disk-path "$LOCAL_MODEL_PATH" \
         --need-disk-gb 1 | sed 's/^/  /' || die "not enough resources (see above)"
 
     step "Services"

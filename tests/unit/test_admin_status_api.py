@@ -7,7 +7,8 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, SQLModel, create_engine
 
-from gateway import resources, system
+from gateway import system
+from gateway.cli import resources
 from gateway.admin import status
 from gateway.admin.handlers import install_error_handlers
 from gateway.context import Context

@@ -6,7 +6,8 @@ import httpx
 import pytest
 from sqlmodel import create_engine
 
-from gateway import resources, system
+from gateway import system
+from gateway.cli import resources
 from gateway.context import Context
 from common.settings import Settings
 from gateway.store import LocalStore

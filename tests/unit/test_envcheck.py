@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway import envcheck, envfile
+from gateway.cli import envcheck, envfile
 from common.settings import ROOT, Settings
 
 TEMPLATE = ROOT / ".env.template"

@@ -76,6 +76,6 @@ def test_missing_model_is_refused_with_one_clear_line(env: dict[str, str]) -> No
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"llama_entrypoint: model file {env['LOCAL_MODEL_PATH']}/absent.gguf not found (LOCAL_MODEL_PATH/HF_FILE); "
-        "fetch it with: .venv/bin/python -m gateway.model download"]
+        "fetch it with: .venv/bin/python -m gateway.cli.model download"]
     assert not Path(env["ARGS_OUT"]).exists()
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway import model
-from gateway.model import QUARANTINE_SUFFIX, ModelError, download, verify
+from gateway.cli import model
+from gateway.cli.model import QUARANTINE_SUFFIX, ModelError, download, verify
 
 REPO = "VRDate/tiny-test-GGUF"
 FILE = "tiny.gguf"
@@ -148,7 +148,7 @@ def test_verify_notices_a_file_changed_after_a_good_check(tmp_path: Path) -> Non
 
 
 def test_verify_missing_file_says_how_to_get_it(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="does not exist; fetch it with `.venv/bin/python -m gateway.model download`"):
+    with pytest.raises(ModelError, match="does not exist; fetch it with `.venv/bin/python -m gateway.cli.model download`"):
         verify(tmp_path / FILE, GOOD)
 
 

@@ -7,8 +7,8 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 
-from gateway import resources
-from gateway.resources import GIB, DiskSpace, GpuReport, check, free_disk, read_gpus
+from gateway.cli import resources
+from gateway.cli.resources import GIB, DiskSpace, GpuReport, check, free_disk, read_gpus
 
 
 class NVMLError(Exception):

@@ -1,4 +1,4 @@
-"""`python -m gateway.envcheck`: validate `.env` and the environment before the stack starts, one line per problem.
+"""`python -m gateway.cli.envcheck`: validate `.env` and the environment before the stack starts, one line per problem.
 
 Types and ranges come from `common.settings.Settings`; this adds what a whole stack needs on top:
 the variables that must be present in each mode and ports that do not collide.
@@ -82,7 +82,7 @@ def shell_exports(settings: Settings) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.envcheck", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m gateway.cli.envcheck", description=__doc__.splitlines()[0])
     parser.add_argument("--env-file", type=Path, default=Path(".env"))
     parser.add_argument("--mode", choices=("native", "compose"), default="native")
     parser.add_argument("--export", action="store_true", help="print the effective values as shell exports")

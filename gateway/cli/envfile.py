@@ -1,4 +1,4 @@
-"""`python -m gateway.envfile`: create `.env` from `.env.template` and fill empty passwords with fresh random ones."""
+"""`python -m gateway.cli.envfile`: create `.env` from `.env.template` and fill empty passwords with fresh random ones."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def ensure_env(env_file: Path, template: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.envfile", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gateway.cli.envfile", description=__doc__)
     parser.add_argument("--env-file", type=Path, default=Path(".env"))
     parser.add_argument("--template", type=Path, default=Path(".env.template"))
     args = parser.parse_args(argv)

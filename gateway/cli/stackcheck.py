@@ -1,4 +1,4 @@
-"""`python -m gateway.stackcheck` (run by test-stack.sh): smoke-test a running stack, one PASS/FAIL line per check.
+"""`python -m gateway.cli.stackcheck` (run by test-stack.sh): smoke-test a running stack, one PASS/FAIL line per check.
 
 Works for the native and the docker-compose stack alike: everything is reached on 127.0.0.1 at the
 ports of the settings (environment over `.env`).

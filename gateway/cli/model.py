@@ -1,4 +1,4 @@
-"""`python -m gateway.model download|verify|path`: the GGUF in LOCAL_MODEL_PATH, fetched from the Hub and SHA-256 checked."""
+"""`python -m gateway.cli.model download|verify|path`: the GGUF in LOCAL_MODEL_PATH, fetched from the Hub and SHA-256 checked."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _stamped_ok(path: Path, expected: str) -> bool:
 def verify(path: Path, expected: str, progress: bool = True) -> str:
     """Check `path` against `expected` (hex SHA-256); a mismatching file is moved aside and ModelError raised."""
     if not path.is_file():
-        raise ModelError(f"{path} does not exist; fetch it with `.venv/bin/python -m gateway.model download`")
+        raise ModelError(f"{path} does not exist; fetch it with `.venv/bin/python -m gateway.cli.model download`")
     expected = expected.strip().lower()
     if not expected:
         return f"{path}: present (HF_FILE_SHA256 is empty, so it was not checked)"
@@ -70,7 +70,7 @@ def verify(path: Path, expected: str, progress: bool = True) -> str:
     raise ModelError(
         f"SHA-256 mismatch for {path}: expected {expected}, got {actual}. The file is corrupt or not the one "
         f"HF_FILE_SHA256 describes; it was moved to {quarantined} (delete it to free the space). "
-        "Fetch it again with `.venv/bin/python -m gateway.model download`, or, if you chose another HF_FILE, "
+        "Fetch it again with `.venv/bin/python -m gateway.cli.model download`, or, if you chose another HF_FILE, "
         "set HF_FILE_SHA256 to that file's hash."
     )
 
@@ -99,7 +99,7 @@ def download(repo: str, filename: str, dest_dir: Path, expected: str, endpoint: 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.model", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gateway.cli.model", description=__doc__)
     parser.add_argument("command", choices=("download", "verify", "path"))
     args = parser.parse_args(argv)
     settings = get_settings()

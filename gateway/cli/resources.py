@@ -145,7 +145,7 @@ def check(report: GpuReport, disk: DiskSpace, model_bytes: int, need_disk_bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gateway.resources", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gateway.cli.resources", description=__doc__)
     parser.add_argument("--model-file", default="", help="GGUF to compare with the free GPU memory")
     parser.add_argument("--disk-path", default=".", help="where free disk space is needed")
     parser.add_argument("--need-disk-gb", type=float, default=0.0, help="fail below this much free disk")

@@ -1,0 +1,1 @@
+"""Command-line tools run by the shell scripts: `python -m gateway.cli.<tool>`."""
