@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the tests need, make sure PostgreSQL and Redis are up, run the whole pytest suite.
+# Install what the tests need, make sure PostgreSQL and Redis are up, lint and type-check, run the whole pytest suite.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -8,13 +8,13 @@ export REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false PIP_DISA
 
 say() { printf '\n== %s\n' "$*"; }
 
-say "Python environment (.venv, pinned requirements)"
+say "Python environment (.venv, pinned runtime and test requirements)"
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
-stamp=".venv/.requirements.sha256"
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+stamp=".venv/.requirements-dev.sha256"
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements.txt
+  .venv/bin/pip install -q -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
 
@@ -48,6 +48,10 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   for _ in $(seq 30); do redis-cli ping >/dev/null 2>&1 && break; sleep 1; done
 fi
 echo "redis: $(redis-cli -h 127.0.0.1 -p 6379 ping)"
+
+say "Lint (ruff) and types (mypy, strict on common/ and gateway/)"
+.venv/bin/ruff check .
+.venv/bin/mypy
 
 say "pytest"
 set +e

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import uvicorn
 import uvloop
 
-from gateway import bootstrap, migrate
 from common.db import get_engine
-from gateway.server import build
 from common.settings import Settings, get_settings
+from gateway import bootstrap, migrate
+from gateway.server import build
 
 log = logging.getLogger("gateway")
 

@@ -8,10 +8,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from common.settings import Settings
 from gateway.keys import hash_key, key_hint
 from gateway.models import CustomProvider, Key, ProviderSetting, now_s
 from gateway.proxy.plan import DEFAULT_PROVIDER
-from common.settings import Settings
 
 log = logging.getLogger("gateway.bootstrap")
 

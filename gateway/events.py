@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ from sqlalchemy import func, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, select
 
 from common.db import database_up
@@ -38,12 +40,14 @@ def write_rows(engine: Engine, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     dialect = engine.dialect.name
+    table = Event.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes at runtime
+    stmt: Executable
     if dialect == "postgresql":
-        stmt = pg_insert(Event.__table__).on_conflict_do_nothing(index_elements=["id"])
+        stmt = pg_insert(table).on_conflict_do_nothing(index_elements=["id"])
     elif dialect == "sqlite":
-        stmt = sqlite_insert(Event.__table__).on_conflict_do_nothing(index_elements=["id"])
+        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
     else:
-        stmt = insert(Event.__table__)
+        stmt = insert(table)
     with engine.begin() as conn:
         conn.execute(stmt, rows)
 
@@ -71,7 +75,7 @@ class EventRecorder:
         self._memory_limit = memory_limit
         self._pending: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._backoff_s = 0.0
         self._lock = asyncio.Lock()
         self.database_ok = True
@@ -88,7 +92,7 @@ class EventRecorder:
     def pending_cost(self, key_id: str, since: float | None = None) -> float:
         """Spend of a key in events not yet written (memory only; the spool is counted once written)."""
         return sum(
-            r["cost_in_usd"] for r in self._pending
+            float(r["cost_in_usd"]) for r in self._pending
             if r["key_id"] == key_id and (since is None or r["created_at"] >= since)
         )
 
@@ -99,10 +103,8 @@ class EventRecorder:
         """Write what is left; whatever the database cannot take now goes to the spool file."""
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         if not await self._flush_once():
             self._spill(self._pending)
             self._pending = []
@@ -113,10 +115,8 @@ class EventRecorder:
 
     async def _run(self) -> None:
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._interval_s + self._backoff_s)
-            except asyncio.TimeoutError:
-                pass
             self._wake.clear()
             ok = await self._flush_once()
             self._backoff_s = 0.0 if ok else min(10.0, self._backoff_s * 2 or 0.5)

@@ -89,7 +89,7 @@ class Limiter:
                     code="rate_limit_exceeded",
                     headers={**decision.headers(), "retry-after": str(retry)},
                 )
-        for budget, raw in zip(budgets, values):
+        for budget, raw in zip(budgets, values, strict=False):
             spent = float(raw) if raw is not None else (await self._seed(key.key_id, budget))[0]
             if spent >= budget.limit:
                 refusal = _over_budget(budget, spent, now)
@@ -120,7 +120,7 @@ class Limiter:
             return
         try:
             added = await self._store.incr_existing([b.store_key for b in budgets], cost)
-            for budget, done in zip(budgets, added):
+            for budget, done in zip(budgets, added, strict=False):
                 if not done and not (await self._seed(key.key_id, budget))[1]:
                     await self._store.incr_float(budget.store_key, cost, budget.ttl_s)
         except Exception:  # the event holds the cost; a counter seeded later from events will include it

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import fcntl
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Callable, Iterator
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from alembic import command
 from common.settings import ROOT
 
 _LOCK_ID = 7_240_331  # any constant shared by every gateway process

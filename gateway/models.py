@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
@@ -42,7 +42,7 @@ class Key(SQLModel, table=True):
     rate_limit_over_time: int = 0
     rate_limit_unit: str = ""
     ttl: str = ""
-    expires_at: Optional[int] = Field(default=None, sa_type=BigInteger)
+    expires_at: int | None = Field(default=None, sa_type=BigInteger)
     setting_ids: list[str] = _json()
     allowed_paths: list[dict[str, str]] = _json()
     allowed_models: list[str] = _json()
@@ -118,13 +118,13 @@ class Event(SQLModel, table=True):
     completion_token_count: int = 0
     cost_in_usd: float = 0.0
     latency_in_ms: float = 0.0
-    time_to_first_token_ms: Optional[float] = None
+    time_to_first_token_ms: float | None = None
     cache_hit: bool = False
     upstream: str = ""
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     custom_id: str = ""
-    request: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
-    response: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    request: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    response: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Conversation(SQLModel, table=True):

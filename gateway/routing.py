@@ -21,7 +21,7 @@ class Deployments:
         ident = (provider.name, provider.urls)
         router = self._routers.get(ident)
         if router is None:
-            from litellm import Router
+            from litellm.router import Router
 
             model_list = [
                 {
@@ -68,10 +68,10 @@ class Deployments:
 
 def _litellm_error(status: int, message: str, model: str) -> Exception:
     """LiteLLM decides on cooldowns from its own exception types, so speak its language."""
-    import litellm
+    from litellm import exceptions
 
     if status == 504:
-        return litellm.Timeout(message, model, "openai")
+        return exceptions.Timeout(message, model, "openai")
     if status == 503:
-        return litellm.ServiceUnavailableError(message, "openai", model)
-    return litellm.InternalServerError(message, "openai", model)
+        return exceptions.ServiceUnavailableError(message, "openai", model)
+    return exceptions.InternalServerError(message, "openai", model)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 
+from common.settings import Settings
 from gateway.config import ConfigCache
 from gateway.context import CONFIG_CHANNEL, Context
 from gateway.events import EventRecorder, spend_since
@@ -19,7 +19,6 @@ from gateway.proxy.app import ProxyApp
 from gateway.proxy.forward import Forwarder
 from gateway.proxy.models import ModelLister
 from gateway.routing import Deployments
-from common.settings import Settings
 from gateway.store import make_store
 from gateway.upstream import make_session
 

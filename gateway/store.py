@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, cast
 
 log = logging.getLogger("gateway.store")
 
@@ -84,7 +84,7 @@ class LocalStore:
 
     async def incr_existing(self, keys: list[str], amount: float) -> list[bool]:
         present = [self._live(k) is not None for k in keys]
-        for key, here in zip(keys, present):
+        for key, here in zip(keys, present, strict=False):
             if here:
                 await self.incr_float(key, amount)
         return present
@@ -141,7 +141,7 @@ class RedisStore:
         self._prefix = prefix
         self._count_and_read = self._redis.register_script(_COUNT_AND_READ)
         self._incr_existing = self._redis.register_script(_INCR_EXISTING)
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -165,7 +165,8 @@ class RedisStore:
         return float(result[0])
 
     async def get(self, key: str) -> bytes | None:
-        return await self._redis.get(self._k(key))
+        value: bytes | None = await self._redis.get(self._k(key))
+        return value
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool:
         px = None if ttl_s is None else max(1, int(ttl_s * 1000))
@@ -199,7 +200,7 @@ class RedisStore:
 
     async def ping(self) -> bool:
         try:
-            return bool(await self._redis.ping())
+            return bool(await self._redis.ping())  # type: ignore[misc]  # redis-py types ping() as maybe-sync
         except Exception:
             return False
 
@@ -236,19 +237,19 @@ class FallbackStore:
         self.degraded_until = time.monotonic() + 5.0
 
     async def count_and_read(self, counter: str | None, ttl_s: float, keys: list[str]) -> tuple[int, list[bytes | None]]:
-        return await self._call("count_and_read", counter, ttl_s, keys)
+        return cast("tuple[int, list[bytes | None]]", await self._call("count_and_read", counter, ttl_s, keys))
 
     async def incr_existing(self, keys: list[str], amount: float) -> list[bool]:
-        return await self._call("incr_existing", keys, amount)
+        return cast("list[bool]", await self._call("incr_existing", keys, amount))
 
     async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float:
-        return await self._call("incr_float", key, amount, ttl_s)
+        return cast("float", await self._call("incr_float", key, amount, ttl_s))
 
     async def get(self, key: str) -> bytes | None:
-        return await self._call("get", key)
+        return cast("bytes | None", await self._call("get", key))
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool:
-        return await self._call("set", key, value, ttl_s, only_if_absent)
+        return cast("bool", await self._call("set", key, value, ttl_s, only_if_absent))
 
     async def delete(self, key: str) -> None:
         await self._call("delete", key)

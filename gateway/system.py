@@ -11,9 +11,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 import gateway
-from gateway.context import Context
 from common.db import database_up
 from gateway.cli.resources import read_gpus
+from gateway.context import Context
 from gateway.upstream import api_url
 
 _PROBE_TIMEOUT = httpx.Timeout(3.0)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 
@@ -18,7 +19,7 @@ class Usage:
     completion_tokens: int = 0
     known: bool = False
 
-    def take(self, payload: dict) -> None:
+    def take(self, payload: dict[str, Any]) -> None:
         usage = payload.get("usage")
         if isinstance(usage, dict):
             self.prompt_tokens = int(usage.get("prompt_tokens") or 0)
@@ -72,7 +73,7 @@ async def open_response(
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=min(10.0, timeout_s), sock_read=timeout_s)
     try:
         resp = await session.post(url, data=body, headers=_headers(api_key), timeout=timeout)
-    except asyncio.TimeoutError as exc:
+    except TimeoutError as exc:
         raise UpstreamFailure(504, f"The model server at {url} did not answer within {timeout_s:g} s.", True) from exc
     except aiohttp.ClientConnectionError as exc:
         raise UpstreamFailure(503, f"The model server at {url} is not reachable ({exc.__class__.__name__}).", True) from exc
@@ -83,11 +84,11 @@ async def open_response(
     return resp
 
 
-async def read_json(resp: aiohttp.ClientResponse, timeout_s: float) -> tuple[bytes, dict]:
+async def read_json(resp: aiohttp.ClientResponse, timeout_s: float) -> tuple[bytes, dict[str, Any]]:
     """The whole body of a non-streaming response and its parsed JSON."""
     try:
         raw = await asyncio.wait_for(resp.read(), timeout_s)
-    except asyncio.TimeoutError as exc:
+    except TimeoutError as exc:
         raise UpstreamFailure(504, f"The model server did not finish within {timeout_s:g} s.", True) from exc
     except aiohttp.ClientError as exc:
         raise UpstreamFailure(502, f"The model server closed the connection ({exc.__class__.__name__}).", True) from exc
@@ -111,7 +112,7 @@ def upstream_client_error(status: int, raw: bytes) -> GatewayError:
 
 
 async def relay_events(
-    resp: aiohttp.ClientResponse, state: StreamState, strip_usage: bool, clock
+    resp: aiohttp.ClientResponse, state: StreamState, strip_usage: bool, clock: Callable[[], float]
 ) -> AsyncIterator[bytes]:
     """Yield each SSE event as it arrives, unchanged; note usage, first token time and errors."""
     buffer = b""
@@ -137,7 +138,7 @@ async def relay_events(
             yield buffer
         if not state.done:
             state.error = "The model server ended the stream before it was complete."
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         state.error = f"The model server connection broke mid-stream ({exc.__class__.__name__})."
     finally:
         resp.release()

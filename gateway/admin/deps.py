@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Concatenate, ParamSpec, TypeVar
+from typing import Annotated, Concatenate, ParamSpec, TypeVar, cast
 
 from fastapi import Depends, Request
 from sqlmodel import Session
@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 
 def get_ctx(request: Request) -> Context:
-    return request.app.state.ctx
+    return cast(Context, request.app.state.ctx)
 
 
 Ctx = Annotated[Context, Depends(get_ctx)]

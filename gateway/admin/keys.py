@@ -27,8 +27,8 @@ async def list_keys(
     ctx: Ctx,
     response: Response,
     tag: str = "",
-    tags: Annotated[list[str], Query(description="Repeated or comma-separated; keys must carry all")] = [],
-    key_ids: Annotated[list[str], Query(alias="keyIds", description="Repeated or comma-separated")] = [],
+    tags: Annotated[list[str] | None, Query(description="Repeated or comma-separated; keys must carry all")] = None,
+    key_ids: Annotated[list[str] | None, Query(alias="keyIds", description="Repeated or comma-separated")] = None,
     name: Annotated[str, Query(description="Case-insensitive substring of the name")] = "",
     revoked: bool | None = None,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -36,6 +36,10 @@ async def list_keys(
 ) -> list[KeyOut]:
     """Keys, newest first. Without `limit` every match is returned (BricksLLM behaviour); with `offset`/`limit`
     one page. `X-Total-Count` carries the number of all matches. `key` is masked ("…abcd")."""
+    if key_ids is None:
+        key_ids = []
+    if tags is None:
+        tags = []
     query = keys.KeyQuery(
         key_ids=split_values(key_ids), tags=split_values([*tags, tag]), name=name, revoked=revoked,
         offset=offset, limit=limit,

@@ -7,8 +7,8 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from gateway.admin.deps import Ctx
 from common.db import database_up
+from gateway.admin.deps import Ctx
 from gateway.metrics import metrics_response
 from gateway.store import LocalStore
 

@@ -13,15 +13,16 @@ import sys
 from pathlib import Path
 
 from dotenv import dotenv_values
+
 from common.settings import Settings, SettingsError
 
-REQUIRED = {
+REQUIRED: dict[str, tuple[str, ...]] = {
     "native": ("LLAMA_HOST_PORT", "HF_FILE", "LOCAL_MODEL_PATH", "BRICKSLLM_MODE", "BRICKSLLM_ADMIN_PORT",
                "BRICKSLLM_PROXY_PORT", "ADMIN_PASS"),
     "compose": ("POSTGRESQL_USERNAME", "POSTGRESQL_PASSWORD", "POSTGRESQL_DB", "POSTGRESQL_HOST_PORT",
                 "REDIS_PASSWORD", "REDIS_HOST_PORT", "LLAMA_IMAGE"),
 }
-PORTS = {
+PORTS: dict[str, tuple[str, ...]] = {
     "native": ("LLAMA_HOST_PORT", "BRICKSLLM_ADMIN_PORT", "BRICKSLLM_PROXY_PORT", "DICTACHAT_PORT"),
     "compose": ("POSTGRESQL_HOST_PORT", "REDIS_HOST_PORT"),
 }

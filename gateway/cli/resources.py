@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, cast
 
 NO_GPU = "No NVIDIA GPU detected"
 GIB = 2**30
@@ -52,7 +54,7 @@ def _load_nvml() -> ModuleType | None:
         import pynvml
     except ImportError:
         return None
-    return pynvml
+    return cast(ModuleType, pynvml)
 
 
 def _optional(read: Callable[[], Any], scale: float = 1.0) -> float | None:
@@ -97,10 +99,8 @@ def read_gpus(nvml: ModuleType | None = None) -> GpuReport:
     except Exception as exc:
         return GpuReport(message=f"{NO_GPU} (NVML error: {exc}).")
     finally:
-        try:
+        with contextlib.suppress(Exception):
             nvml.nvmlShutdown()
-        except Exception:
-            pass
 
 
 def free_disk(path: str | Path) -> DiskSpace:

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from gateway.bootstrap import FRONTEND_KEY_NAME
 from common.settings import Settings
+from gateway.bootstrap import FRONTEND_KEY_NAME
 
 PROMPT = [{"role": "user", "content": "Say hello in one short sentence."}]
 CHAT_TIMEOUT = httpx.Timeout(10.0, read=600.0)  # a 24B model on a CPU needs minutes
@@ -133,7 +133,7 @@ def _frontend_key_ids(stack: Stack) -> list[str]:
 def check_event(stack: Stack) -> str:
     expect(bool(stack.usage), "no chat completion to look for")
     url = stack.url(stack.settings.gateway.bricksllm_admin_port, "/api/events")
-    params = {"keyIds": ",".join(_frontend_key_ids(stack)), "start": int(stack.started_at) - 1}
+    params: dict[str, str | int] = {"keyIds": ",".join(_frontend_key_ids(stack)), "start": int(stack.started_at) - 1}
     deadline = time.monotonic() + 20  # events are written in batches, off the request path
     while True:
         resp = stack.http.get(url, params=params, headers=stack.admin())

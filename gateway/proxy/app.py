@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from common.settings import Settings
 from gateway import access
 from gateway.config import ConfigCache
 from gateway.errors import GatewayError, error_body
@@ -18,7 +20,6 @@ from gateway.keys import parse_ttl
 from gateway.proxy import plan as plans
 from gateway.proxy.forward import Call, Forwarder
 from gateway.proxy.models import ModelLister
-from common.settings import Settings
 from gateway.upstream import Usage
 
 log = logging.getLogger("gateway.proxy")
@@ -39,7 +40,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_payload(body: bytes) -> dict:
+def parse_payload(body: bytes) -> dict[str, Any]:
     """The chat request as JSON, or 400 saying what is wrong with it."""
     try:
         payload = json.loads(body)

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 from starlette.responses import Response, StreamingResponse
 
+from common.settings import Settings
 from gateway import cache, cost
 from gateway.config import Provider
 from gateway.errors import GatewayError
@@ -22,7 +23,6 @@ from gateway.metrics import CACHE_HITS, COST, LATENCY, REQUESTS, TOKENS, UPSTREA
 from gateway.models import Key, new_id
 from gateway.proxy.plan import Plan, Step
 from gateway.routing import Deployments
-from common.settings import Settings
 from gateway.store import Store
 from gateway.upstream import (
     StreamState,
@@ -70,7 +70,7 @@ class Forwarder:
         self.deployments = deployments
         self.recorder = recorder
         self.session = session
-        self._background: set[asyncio.Task] = set()
+        self._background: set[asyncio.Task[None]] = set()
 
     async def run(self, call: Call, plan: Plan, timeout_s: float) -> Response:
         """Limits, cache, then the upstream; a GatewayError propagates to the HTTP layer."""
@@ -166,7 +166,8 @@ class Forwarder:
         )
 
     async def _relay(self, call: Call, provider: Provider, relay: AsyncIterator[bytes], state: StreamState) -> AsyncIterator[bytes]:
-        status, error, captured = 200, "", [] if self._logs_response(call) else None
+        status, error = 200, ""
+        captured: list[bytes] | None = [] if self._logs_response(call) else None
         try:
             async for chunk in relay:
                 if captured is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import time
+from typing import Any
 
 import aiohttp
 
@@ -16,9 +18,9 @@ _TTL_S = 30.0
 class ModelLister:
     def __init__(self, session: aiohttp.ClientSession) -> None:
         self._session = session
-        self._cached: tuple[float, list[dict]] | None = None
+        self._cached: tuple[float, list[dict[str, Any]]] | None = None
 
-    async def list(self, snapshot: Snapshot) -> list[dict]:
+    async def list(self, snapshot: Snapshot) -> builtins.list[dict[str, Any]]:
         if self._cached and time.monotonic() - self._cached[0] < _TTL_S:
             return self._cached[1]
         found = await asyncio.gather(*(self._ask(name, p.urls[0], p.api_key) for name, p in snapshot.providers.items() if p.urls))
@@ -27,7 +29,7 @@ class ModelLister:
         self._cached = (time.monotonic(), data)
         return data
 
-    async def _ask(self, provider: str, base: str, api_key: str) -> list[dict]:
+    async def _ask(self, provider: str, base: str, api_key: str) -> builtins.list[dict[str, Any]]:
         url = api_url(base, "/models")
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         try:

@@ -13,11 +13,11 @@ import pytest
 import pytest_asyncio
 from sqlmodel import Session, select
 
+from common.db import make_engine
+from common.settings import Settings
 from gateway.admin.app import create_admin_app
 from gateway.context import CONFIG_CHANNEL, Context
-from common.db import make_engine
 from gateway.models import Event, Key, ProviderSetting, Route
-from common.settings import Settings
 from gateway.store import LocalStore
 
 pytestmark = pytest.mark.asyncio
@@ -415,7 +415,7 @@ async def test_reporting_matches_sums_and_percentiles_of_the_events(admin: Admin
     assert resp.status_code == 200, resp.text
     report = resp.json()
     assert [p["timeStamp"] for p in report["dataPoints"]] == [start, start + 60, start + 120]
-    for point, values in zip(report["dataPoints"], latencies):
+    for point, values in zip(report["dataPoints"], latencies, strict=False):
         rows = [ev for ev in mine if point["timeStamp"] <= ev.created_at < point["timeStamp"] + increment]
         assert point["numberOfRequests"] == len(values) == len(rows)
         assert point["promptTokenCount"] == sum(ev.prompt_token_count for ev in rows)

@@ -7,13 +7,13 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session, SQLModel, create_engine
 
+from common.settings import Settings
 from gateway import system
-from gateway.cli import resources
 from gateway.admin import status
 from gateway.admin.handlers import install_error_handlers
+from gateway.cli import resources
 from gateway.context import Context
 from gateway.models import ProviderSetting
-from common.settings import Settings
 from gateway.store import LocalStore
 from tests.unit.test_resources import fake_nvml
 

@@ -6,10 +6,10 @@ import httpx
 import pytest
 from sqlmodel import create_engine
 
+from common.settings import Settings
 from gateway import system
 from gateway.cli import resources
 from gateway.context import Context
-from common.settings import Settings
 from gateway.store import LocalStore
 from tests.unit.test_resources import RTX, fake_nvml
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import envcheck, envfile
 from common.settings import ROOT, Settings
+from gateway.cli import envcheck, envfile
 
 TEMPLATE = ROOT / ".env.template"
 
@@ -93,7 +93,7 @@ def test_each_missing_required_variable_is_named_on_its_own_line(env_path: Path)
         "BRICKSLLM_PROXY_PORT is missing or empty (required)",
     ]
     _, compose = envcheck.check(env_path, "compose")
-    assert compose == native + ["REDIS_PASSWORD is missing or empty (required)"]
+    assert compose == [*native, "REDIS_PASSWORD is missing or empty (required)"]
 
 
 @pytest.mark.parametrize(("value", "message"), [

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from common.db import make_engine
 from gateway.events import EventRecorder, write_rows
 from gateway.migrate import upgrade
-from common.db import make_engine
 from gateway.models import new_id
 
 
@@ -38,7 +38,7 @@ def test_rewriting_a_batch_never_doubles(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
     rows = [_row() for _ in range(5)]
     write_rows(engine, rows)
-    write_rows(engine, rows + [_row()])
+    write_rows(engine, [*rows, _row()])
     assert _count(engine) == 6
 
 

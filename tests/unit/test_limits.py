@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -91,10 +91,10 @@ async def test_period_budget_resets_with_the_period() -> None:
 
 
 def test_calendar_month_window() -> None:
-    now = datetime(2026, 12, 15, tzinfo=timezone.utc).timestamp()
+    now = datetime(2026, 12, 15, tzinfo=UTC).timestamp()
     start, end = window("mo", now)
-    assert datetime.fromtimestamp(start, timezone.utc) == datetime(2026, 12, 1, tzinfo=timezone.utc)
-    assert datetime.fromtimestamp(end, timezone.utc) == datetime(2027, 1, 1, tzinfo=timezone.utc)
+    assert datetime.fromtimestamp(start, UTC) == datetime(2026, 12, 1, tzinfo=UTC)
+    assert datetime.fromtimestamp(end, UTC) == datetime(2027, 1, 1, tzinfo=UTC)
     with pytest.raises(ValueError):
         window("w", now)
 

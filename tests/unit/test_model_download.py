@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -148,7 +149,7 @@ def test_verify_notices_a_file_changed_after_a_good_check(tmp_path: Path) -> Non
 
 
 def test_verify_missing_file_says_how_to_get_it(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="does not exist; fetch it with `.venv/bin/python -m gateway.cli.model download`"):
+    with pytest.raises(ModelError, match=re.escape("does not exist; fetch it with `.venv/bin/python -m gateway.cli.model download`")):
         verify(tmp_path / FILE, GOOD)
 
 
