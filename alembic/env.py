@@ -1,9 +1,9 @@
 """Alembic environment: the URL comes from the gateway's settings (or an explicit connection)."""
 
-from alembic import context
 from sqlmodel import SQLModel
 
 import gateway.models  # noqa: F401  (registers the tables)
+from alembic import context
 from common.db import make_engine
 from common.settings import get_settings
 
