@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from common.settings import Settings
 from gateway.store import Store
-
-if TYPE_CHECKING:
-    from gateway.events import EventRecorder
 
 CONFIG_CHANNEL = "config"
 
@@ -23,7 +19,6 @@ class Context:
     store: Store
     engine: Engine
     started_at: float = field(default_factory=time.time)
-    recorder: EventRecorder | None = None
 
     async def config_changed(self, kind: str) -> None:
         """Tell every gateway process (via the store) that keys/providers/routes changed."""

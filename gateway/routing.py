@@ -57,14 +57,6 @@ class Deployments:
         if len(provider.urls) > 1:
             self._router(provider).health().record_failure(url, _litellm_error(status, message, provider.name), status)
 
-    def cooled_down(self, provider: Provider) -> set[str]:
-        """Deployments LiteLLM currently keeps out of rotation."""
-        if len(provider.urls) <= 1:
-            return set()
-        cache = self._router(provider).health().cooldowns
-        active = cache.get_active_cooldowns(model_ids=list(provider.urls), parent_otel_span=None)
-        return {entry[0] for entry in active}
-
 
 def _litellm_error(status: int, message: str, model: str) -> Exception:
     """LiteLLM decides on cooldowns from its own exception types, so speak its language."""

@@ -48,7 +48,7 @@ async def build(settings: Settings, engine: Engine) -> Runtime:
     config = ConfigCache(engine, settings.gateway.key_cache_ttl_s)
     recorder = EventRecorder(engine, settings.gateway.spool_dir, settings.gateway.event_batch_size,
                              settings.gateway.event_flush_interval_s, settings.gateway.event_memory_limit)
-    ctx = Context(settings=settings, store=store, engine=engine, recorder=recorder)
+    ctx = Context(settings=settings, store=store, engine=engine)
     session = make_session()
     limiter = Limiter(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
     forwarder = Forwarder(settings, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)

@@ -47,7 +47,6 @@ class Store(Protocol):
     async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float: ...
     async def get(self, key: str) -> bytes | None: ...
     async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool: ...
-    async def delete(self, key: str) -> None: ...
     async def publish(self, channel: str, message: str) -> None: ...
     async def subscribe(self, channel: str, listener: Listener) -> None: ...
     async def ping(self) -> bool: ...
@@ -110,9 +109,6 @@ class LocalStore:
         self._data[key] = (value, self._expiry(ttl_s))
         return True
 
-    async def delete(self, key: str) -> None:
-        self._data.pop(key, None)
-
     async def publish(self, channel: str, message: str) -> None:
         for listener in self._listeners.get(channel, []):
             result = listener(message)
@@ -171,9 +167,6 @@ class RedisStore:
     async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool:
         px = None if ttl_s is None else max(1, int(ttl_s * 1000))
         return bool(await self._redis.set(self._k(key), value, px=px, nx=only_if_absent))
-
-    async def delete(self, key: str) -> None:
-        await self._redis.delete(self._k(key))
 
     async def publish(self, channel: str, message: str) -> None:
         await self._redis.publish(self._k(channel), message)
@@ -250,9 +243,6 @@ class FallbackStore:
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool:
         return cast("bool", await self._call("set", key, value, ttl_s, only_if_absent))
-
-    async def delete(self, key: str) -> None:
-        await self._call("delete", key)
 
     async def publish(self, channel: str, message: str) -> None:
         await self.local.publish(channel, message)
