@@ -80,9 +80,9 @@ class EventRecorder:
         self._lock = asyncio.Lock()
         self.database_ok = True
 
-    def record(self, event: ProxyEvent | dict[str, Any]) -> None:
+    def record(self, event: ProxyEvent) -> None:
         """Accept one event; never blocks the request. Queued as its row: the spool and the insert take rows."""
-        self._pending.append(event.row() if isinstance(event, ProxyEvent) else event)
+        self._pending.append(event.row())
         if len(self._pending) > self._memory_limit:
             self._spill(self._pending[: len(self._pending) - self._memory_limit])
             del self._pending[: len(self._pending) - self._memory_limit]

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from common.db import make_engine
+from gateway.event import ProxyEvent
 from gateway.events import EventRecorder, write_rows
 from gateway.migrate import upgrade
 from gateway.models import new_id
 
 
-def _row(key_id: str = "k", cost: float = 0.01) -> dict:
-    return {"id": new_id(), "created_at": time.time(), "key_id": key_id, "tags": [], "provider": "p", "model": "m",
-            "path": "/v1/chat/completions", "method": "POST", "route_id": "", "status": 200, "stream": False,
-            "prompt_token_count": 1, "completion_token_count": 2, "cost_in_usd": cost, "latency_in_ms": 1.0,
-            "time_to_first_token_ms": None, "cache_hit": False, "upstream": "u", "error": "", "custom_id": "",
-            "request": None, "response": None}
+def _event(key_id: str = "k", cost: float = 0.01) -> ProxyEvent:
+    return ProxyEvent(id=new_id(), created_at=time.time(), key_id=key_id, provider="p", model="m",
+                      path="/v1/chat/completions", method="POST", status=200, latency_in_ms=1.0,
+                      prompt_token_count=1, completion_token_count=2, cost_in_usd=cost, upstream="u")
+
+
+def _row() -> dict[str, Any]:
+    return _event().row()
 
 
 def _count(engine) -> int:  # type: ignore[no-untyped-def]
@@ -47,9 +52,9 @@ async def test_outage_spills_to_spool_and_all_arrive_once(tmp_path: Path) -> Non
     dead = create_engine("sqlite:////nonexistent-dir/for/sure/db.sqlite")
     spool = tmp_path / "spool"
     recorder = EventRecorder(dead, str(spool), batch_size=10, interval_s=0.05, memory_limit=20)
-    rows = [_row() for _ in range(50)]
-    for row in rows:
-        recorder.record(row)
+    events = [_event() for _ in range(50)]
+    for event in events:
+        recorder.record(event)
     assert not await recorder.flush()
     spooled = sum(len(p.read_text().splitlines()) for p in spool.iterdir())
     assert spooled == 30  # memory holds the newest 20, the rest is on disk
@@ -59,7 +64,7 @@ async def test_outage_spills_to_spool_and_all_arrive_once(tmp_path: Path) -> Non
     assert _count(engine) == 50 and not list(spool.iterdir())
     with engine.connect() as conn:
         ids = {r[0] for r in conn.execute(text("SELECT id FROM events"))}
-    assert ids == {r["id"] for r in rows}
+    assert ids == {e.id for e in events}
 
 
 async def test_stop_spools_what_the_database_cannot_take_and_next_start_writes_it(tmp_path: Path) -> None:
@@ -69,7 +74,7 @@ async def test_stop_spools_what_the_database_cannot_take_and_next_start_writes_i
     first = EventRecorder(dead, str(spool), batch_size=10, interval_s=0.05, memory_limit=1000)
     first.start()
     for _ in range(7):
-        first.record(_row())
+        first.record(_event())
     await first.stop()
     assert sum(len(p.read_text().splitlines()) for p in spool.glob("*.jsonl")) == 7
     second = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=1000)
@@ -80,8 +85,8 @@ async def test_stop_spools_what_the_database_cannot_take_and_next_start_writes_i
 def test_spool_lines_are_plain_json(tmp_path: Path) -> None:
     dead = create_engine("sqlite:////nonexistent-dir/for/sure/db.sqlite")
     recorder = EventRecorder(dead, str(tmp_path), batch_size=10, interval_s=1, memory_limit=1)
-    recorder.record(_row())
-    recorder.record(_row("other"))
+    recorder.record(_event())
+    recorder.record(_event("other"))
     line = next(tmp_path.glob("*.jsonl")).read_text().splitlines()[0]
     assert json.loads(line)["key_id"] == "k"
 
@@ -90,13 +95,13 @@ async def test_a_row_the_database_refuses_is_set_aside_and_the_rest_written(tmp_
     engine = _engine(tmp_path)
     spool = tmp_path / "spool"
     recorder = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=100)
-    bad = {**_row(), "created_at": None}
-    for row in [_row(), bad, _row()]:
-        recorder.record(row)
+    bad = replace(_event(), created_at=None)  # type: ignore[arg-type]  # a row the database refuses
+    for event in [_event(), bad, _event()]:
+        recorder.record(event)
     assert await recorder.flush()
     assert _count(engine) == 2
-    assert json.loads((spool / "rejected.jsonl").read_text())["id"] == bad["id"]
-    recorder.record(_row())
+    assert json.loads((spool / "rejected.jsonl").read_text())["id"] == bad.id
+    recorder.record(_event())
     assert await recorder.flush() and _count(engine) == 3
 
 
