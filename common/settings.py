@@ -117,7 +117,7 @@ class Settings(BaseModel):
     @classmethod
     def load(cls, env_file: Path | str | None = ".env", **overrides: Any) -> Settings:
         """Read each group from the environment and `env_file`; `overrides` go to the group owning each name."""
-        unknown = set(overrides) - {name for group in _GROUPS.values() for name in group.model_fields}
+        unknown = set(overrides) - cls.field_names()
         if unknown:
             raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
         groups: dict[str, _Group] = {}
