@@ -27,10 +27,8 @@ from gateway.models import Event
 log = logging.getLogger("gateway.events")
 
 
-def clean(text: str | None, limit: int | None = None) -> str | None:
+def clean(text: str, limit: int | None = None) -> str:
     """Text a database column accepts: no NUL (PostgreSQL refuses it), optionally capped."""
-    if text is None:
-        return None
     text = text.replace("\x00", "")
     return text[:limit] if limit else text
 
