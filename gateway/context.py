@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from common.settings import Settings
 from gateway.store import Store
+
+if TYPE_CHECKING:
+    from gateway.admission import Gate
 
 CONFIG_CHANNEL = "config"
 
@@ -18,6 +22,7 @@ class Context:
     settings: Settings
     store: Store
     engine: Engine
+    gate: Gate | None = None  # quotas and the slot scheduler, for the dashboard's live view
     started_at: float = field(default_factory=time.time)
 
     async def config_changed(self, kind: str) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 
 from common.settings import Settings
+from gateway.admission import Gate
 from gateway.config import ConfigCache
 from gateway.context import CONFIG_CHANNEL, Context
 from gateway.events import EventRecorder, spend_since
@@ -18,7 +19,10 @@ from gateway.limits import Limiter
 from gateway.proxy.app import ProxyApp
 from gateway.proxy.forward import Forwarder
 from gateway.proxy.models import ModelLister
+from gateway.quotas import Quotas
 from gateway.routing import Deployments
+from gateway.scheduler import Scheduler
+from gateway.slots import SlotDirectory
 from gateway.store import make_store
 from gateway.upstream import make_session
 
@@ -35,6 +39,8 @@ class Runtime:
     admin: FastAPI
 
     async def close(self) -> None:
+        if self.ctx.gate is not None:
+            await self.ctx.gate.scheduler.directory.stop()
         await self.recorder.stop()
         await self.session.close()
         await self.ctx.store.close()
@@ -48,11 +54,16 @@ async def build(settings: Settings, engine: Engine) -> Runtime:
     config = ConfigCache(engine, settings.gateway.key_cache_ttl_s)
     recorder = EventRecorder(engine, settings.gateway.spool_dir, settings.gateway.event_batch_size,
                              settings.gateway.event_flush_interval_s, settings.gateway.event_memory_limit)
-    ctx = Context(settings=settings, store=store, engine=engine)
     session = make_session()
+    g = settings.gateway
+    directory = SlotDirectory(session, g.slot_refresh_s)
+    gate = Gate(Quotas(store, g.token_reserve_max_tokens), Scheduler(directory, g.queue_max_wait_s, g.scheduler_enabled))
+    ctx = Context(settings=settings, store=store, engine=engine, gate=gate)
     limiter = Limiter(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
-    forwarder = Forwarder(settings, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)
+    forwarder = Forwarder(settings, store, limiter, Deployments(g.cooldown_s), recorder, session, gate)
     proxy = ProxyApp(settings, config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()
+    if g.scheduler_enabled:
+        directory.start([g.llama_url.rstrip("/")])
     return Runtime(ctx=ctx, config=config, recorder=recorder, session=session, proxy=proxy, admin=create_admin_app(ctx))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 COST_UNITS = {"m": 60, "h": 3600, "d": 86400, "mo": None}
+TOKEN_UNITS = {"m": 60, "h": 3600, "d": 86400}
 
 
 def window(unit: str, now: float) -> tuple[int, int]:

@@ -32,6 +32,14 @@ async def system_status(ctx: Ctx) -> dict[str, Any]:
         return await system.snapshot(ctx, http)
 
 
+@router.get("/scheduler")
+async def scheduler_status(ctx: Ctx) -> dict[str, Any]:
+    """Live fair share: {enabled, providers: [{provider, queueDepth, queueWaitMsP50, queueWaitMsP95,
+    deployments: [{url, slots, inFlight}]}], keys: [{keyId, name, priority, inFlight, queued, concurrent,
+    maxConcurrentRequests, tokensThisWindow, tokenLimitOverTime, tokenLimitUnit}]}."""
+    return await system.share(ctx)
+
+
 @router.post("/test-connection")
 async def test_connection(body: ConnectionTest, ctx: Ctx) -> dict[str, Any]:
     """Call the upstream's /health (else its model list) and time it: {ok, url, status, latencyMs, message}."""

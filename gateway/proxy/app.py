@@ -18,6 +18,7 @@ from gateway.config import ConfigCache
 from gateway.errors import GatewayError, error_body
 from gateway.keys import parse_ttl
 from gateway.proxy import plan as plans
+from gateway.proxy.disconnect import ClientGone, unless_gone
 from gateway.proxy.forward import Call, Forwarder
 from gateway.proxy.models import ModelLister
 from gateway.upstream import Usage
@@ -101,7 +102,11 @@ class ProxyApp:
             call.provider = plan.provider_name
             for step in plan.steps:  # a route's steps may switch model and provider: each must be allowed
                 access.check_access(call.key, call.path, call.method, step.model or call.model, step.provider)
-            return await self.forwarder.run(call, plan, request_timeout(request, self.settings.gateway.request_timeout_s))
+            timeout_s = request_timeout(request, self.settings.gateway.request_timeout_s)
+            return await unless_gone(request, self.forwarder.run(call, plan, timeout_s))
+        except ClientGone:
+            self.forwarder.finish(call, 499, Usage(), None, "The client closed the connection before the answer began.")
+            return Response(status_code=499)
         except GatewayError as err:
             self.forwarder.finish(call, err.status, Usage(), None, err.message)
             return err.response()

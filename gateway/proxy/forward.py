@@ -14,6 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from common.settings import Settings
 from gateway import cache, cost
+from gateway.admission import Admission, Gate
 from gateway.config import Provider
 from gateway.errors import GatewayError
 from gateway.event import ProxyEvent
@@ -54,6 +55,7 @@ class Call:
     stream: bool = False
     upstream: str = ""
     cache_hit: bool = False
+    admission: Admission = field(default_factory=Admission)
 
     def elapsed_ms(self) -> float:
         return (time.perf_counter() - self.started) * 1000.0
@@ -63,8 +65,9 @@ class Forwarder:
     """The domain flow behind every chat endpoint of the proxy."""
 
     def __init__(self, settings: Settings, store: Store, limiter: Limiter, deployments: Deployments,
-                 recorder: EventRecorder, session: aiohttp.ClientSession) -> None:
+                 recorder: EventRecorder, session: aiohttp.ClientSession, gate: Gate) -> None:
         self.settings = settings
+        self.gate = gate
         self.store = store
         self.limiter = limiter
         self.deployments = deployments
@@ -77,7 +80,8 @@ class Forwarder:
         key = call.key
         assert key is not None and call.payload is not None
         decision = await self.limiter.admit(key)
-        headers = decision.headers() if decision else {}
+        await self.gate.enter(call.admission, key, len(call.body), call.payload, call.event_id)
+        headers = {**(decision.headers() if decision else {}), **call.admission.headers()}
         headers["x-event-id"] = call.event_id
         call.route_id = plan.route.id if plan.route else ""
         cache_key = None
@@ -110,11 +114,15 @@ class Forwarder:
     async def _attempts(self, call: Call, plan: Plan, timeout_s: float) -> tuple[aiohttp.ClientResponse, Step]:
         """Open a response from the first deployment that answers, trying steps in order."""
         last: UpstreamFailure | None = None
+        key = call.key
+        assert key is not None
         for step in plan.steps:
             tried: set[str] = set()
             body = self._body_for(call, step)
             for _ in range(step.attempts):
-                url = await self.deployments.pick(step.provider, tried)
+                url = await self.gate.slot(call.admission, step.provider, key, tried)
+                if url is None:
+                    url = await self.deployments.pick(step.provider, tried)
                 if url is None:
                     tried.clear()
                     url = await self.deployments.pick(step.provider, tried)
@@ -126,6 +134,7 @@ class Forwarder:
                                                step.timeout_s or timeout_s)
                     return resp, step
                 except UpstreamFailure as failure:
+                    self.gate.free_slot(call.admission, failed=True)
                     UPSTREAM_ERRORS.labels(url).inc()
                     self.deployments.failed(step.provider, url, failure.message, failure.status)
                     last = failure
@@ -191,6 +200,7 @@ class Forwarder:
                response: bytes | None = None, provider: Provider | None = None) -> None:
         """Record the event, count the spend and the metrics; never awaits (safe in a cancelled stream)."""
         key = call.key
+        self.gate.leave(call.admission, status, usage, reached_upstream=bool(call.upstream))
         price = 0.0
         if provider is not None and usage.known and not call.cache_hit:
             price = cost.price(provider, call.model, usage.prompt_tokens, usage.completion_tokens,
@@ -216,6 +226,7 @@ class Forwarder:
             time_to_first_token_ms=ttft_ms,
             cache_hit=call.cache_hit,
             upstream=clean(call.upstream, 1024),
+            queue_wait_ms=call.admission.queue_wait_ms,
             error=clean(error, 4000),
             request=clean(call.body.decode(errors="replace")) if key and key.should_log_request and call.body else None,
             response=clean(response.decode(errors="replace")) if response is not None and self._logs_response(call) else None,

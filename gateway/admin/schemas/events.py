@@ -33,6 +33,7 @@ class EventOut(BaseModel):
     time_to_first_token_ms: float | None
     cache_hit: bool
     upstream: str
+    queue_wait_ms: float | None = None
     error: str
     custom_id: str
     request: str | None
