@@ -38,6 +38,8 @@ class Stats:
     cancelled_streams: int = 0
     active: int = 0
     peak_active: int = 0
+    waiting: int = 0  # requests queued here for a slot
+    peak_waiting: int = 0
     served: list[str] = field(default_factory=list)  # last user message of each request, in the order served
 
 
@@ -171,6 +173,7 @@ class Upstream:
                 "cancelled_streams": s.cancelled_streams,
                 "active": s.active,
                 "peak_active": s.peak_active,
+                "peak_waiting": s.peak_waiting,
                 "served": s.served,
             }
         )
@@ -196,8 +199,17 @@ class Upstream:
         self.stats.requests.append({"body": body, "headers": {k.lower(): v for k, v in request.headers.items()}})
         if self._slots is None:
             return await self._serve(request, body)
-        async with self._slots:
+        stats = self.stats
+        stats.waiting += 1
+        stats.peak_waiting = max(stats.peak_waiting, stats.waiting)
+        try:
+            await self._slots.acquire()
+        finally:
+            stats.waiting -= 1
+        try:
             return await self._serve(request, body)
+        finally:
+            self._slots.release()
 
     async def _serve(self, request: web.Request, body: dict) -> web.StreamResponse:
         stats = self.stats
