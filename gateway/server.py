@@ -22,8 +22,9 @@ from gateway.proxy.models import ModelLister
 from gateway.quotas import Quotas
 from gateway.routing import Deployments
 from gateway.scheduler import Scheduler
+from gateway.shared_slots import SharedSlots
 from gateway.slots import SlotDirectory
-from gateway.store import make_store
+from gateway.store import FallbackStore, make_store
 from gateway.upstream import make_session
 
 log = logging.getLogger("gateway")
@@ -57,13 +58,18 @@ async def build(settings: Settings, engine: Engine) -> Runtime:
     session = make_session()
     g = settings.gateway
     directory = SlotDirectory(session, g.slot_refresh_s)
-    gate = Gate(Quotas(store, g.token_reserve_max_tokens), Scheduler(directory, g.queue_max_wait_s, g.scheduler_enabled))
+    # With Redis, every process admits from one slot budget and one fair queue; without, each counts its own.
+    shared = SharedSlots(store.primary) if isinstance(store, FallbackStore) and g.scheduler_enabled else None
+    scheduler = Scheduler(directory, g.queue_max_wait_s, g.scheduler_enabled, shared)
+    gate = Gate(Quotas(store, g.token_reserve_max_tokens), scheduler)
     ctx = Context(settings=settings, store=store, engine=engine, gate=gate)
     limiter = Limiter(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
     forwarder = Forwarder(settings, store, limiter, Deployments(g.cooldown_s), recorder, session, gate)
     proxy = ProxyApp(settings, config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()
+    if shared is not None:
+        await shared.start()
     if g.scheduler_enabled:
         directory.start([g.llama_url.rstrip("/")])
     return Runtime(ctx=ctx, config=config, recorder=recorder, session=session, proxy=proxy, admin=create_admin_app(ctx))

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 log = logging.getLogger("gateway.store")
 
@@ -201,10 +201,18 @@ class RedisStore:
         self._incr_existing = self._redis.register_script(_INCR_EXISTING)
         self._lease = self._redis.register_script(_LEASE)
         self._reserve = self._redis.register_script(_RESERVE)
+        self._scripts: dict[str, Any] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
     def _k(self, key: str) -> str:
         return self._prefix + key
+
+    async def run_script(self, script: str, keys: list[str], args: list[str | int | float]) -> Any:
+        """Run a Lua script atomically; `keys` get this store's prefix (so does ARGV[1], a channel name)."""
+        runner = self._scripts.get(script)
+        if runner is None:
+            runner = self._scripts[script] = self._redis.register_script(script)
+        return await runner(keys=[self._k(k) for k in keys], args=[self._k(str(args[0])), *args[1:]])
 
     async def count_and_read(self, counter: str | None, ttl_s: float, keys: list[str]) -> tuple[int, list[bytes | None]]:
         names = ([self._k(counter)] if counter is not None else []) + [self._k(k) for k in keys]

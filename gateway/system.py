@@ -125,7 +125,7 @@ async def share(ctx: Context) -> dict[str, Any]:
     per key in flight, queued and tokens in its window. Slot numbers are this gateway process's."""
     if ctx.gate is None:
         return {"enabled": False, "providers": [], "keys": []}
-    view = ctx.gate.scheduler.snapshot()
+    view = await ctx.gate.scheduler.snapshot()
     local = {k["keyId"]: k for k in view["keys"]}
     rows = []
     for key in await asyncio.to_thread(_share_keys, ctx, list(local)):

@@ -200,12 +200,15 @@ class Upstream:
         if self._slots is None:
             return await self._serve(request, body)
         stats = self.stats
-        stats.waiting += 1
-        stats.peak_waiting = max(stats.peak_waiting, stats.waiting)
-        try:
+        if not self._slots.locked():
             await self._slots.acquire()
-        finally:
-            stats.waiting -= 1
+        else:  # every slot busy: this request queues here, as on llama-server
+            stats.waiting += 1
+            stats.peak_waiting = max(stats.peak_waiting, stats.waiting)
+            try:
+                await self._slots.acquire()
+            finally:
+                stats.waiting -= 1
         try:
             return await self._serve(request, body)
         finally:

@@ -79,24 +79,26 @@ def in_background(fn: Callable[[], httpx.Response]) -> tuple[threading.Thread, l
 def test_light_key_is_served_before_the_heavy_keys_backlog(gateway_factory, fresh_database: str, slotted: Upstream) -> None:
     gw = gateway_factory(fresh_database, slotted.url)
     heavy, light = gw.create_key(name="heavy")["key"], gw.create_key(name="light")
-    heavy_calls = [in_background(lambda i=i: ask(gw, heavy, f"[pace:0.6] heavy{i}")) for i in range(8)]
+    heavy_calls = [in_background(lambda i=i: ask(gw, heavy, f"[hold] heavy{i}")) for i in range(8)]
     wait_until(lambda: lane(gw)["queueDepth"] == 6, "the heavy key fills both slots and queues 6 more")
     assert lane(gw)["deployments"][0] == {"url": slotted.url, "slots": 2, "inFlight": 2}  # slots read from /props
-    started = time.perf_counter()
-    answer = ask(gw, light["key"], "[pace:0.1] light")
-    light_s = time.perf_counter() - started
-    for thread, _ in heavy_calls:
+    light_call, answer = in_background(lambda: ask(gw, light["key"], "light"))
+    wait_until(lambda: lane(gw)["queueDepth"] == 7, "the light request waits too")
+    slotted.release()
+    for thread, _ in [*heavy_calls, (light_call, answer)]:
         thread.join(60)
-    assert answer.status_code == 200 and "data: [DONE]" in answer.text
+    assert answer[0].status_code == 200 and "data: [DONE]" in answer[0].text
     assert all(out[0].status_code == 200 for _, out in heavy_calls)
     served = slotted.stats()["served"]
-    # Two heavy streams held the slots; the light key took the first slot that freed, before the other six.
-    assert served.index("[pace:0.1] light") == 2, served
+    # Two heavy requests held the slots. When they end, the light key gets one of the two freed slots; the
+    # heavy key's other six wait behind it (which freed slot reaches the upstream first is a race).
+    assert served.index("light") in (2, 3), served
     assert slotted.stats()["peak_active"] == 2
     with gw.admin() as admin:
-        wait_until(lambda: len(admin.get("/api/events", params={"keyIds": light["keyId"]}).json()) == 1, "light event")
-        event = admin.get("/api/events", params={"keyIds": light["keyId"]}).json()[0]
-    assert event["queue_wait_ms"] is not None and 0 < event["queue_wait_ms"] <= light_s * 1000
+        def events() -> list[dict[str, Any]]:
+            return list(admin.get("/api/events", params={"keyIds": light["keyId"]}).json())
+        wait_until(lambda: len(events()) == 1, "the light request's event")
+        assert events()[0]["queue_wait_ms"] > 0
 
 
 def test_a_lone_key_uses_every_slot_and_no_more(gateway_factory, fresh_database: str, slotted: Upstream) -> None:
@@ -228,3 +230,28 @@ def test_token_limit_reserves_then_reconciles_exactly(gateway_factory, fresh_dat
     assert room > 0
     counts, _ = asyncio.run(_burst(gateways, key["key"], bodies, holding, admitted=room))
     assert counts == Counter({200: room, 429: 200 - room})
+
+
+def test_two_gateways_share_one_slot_budget_and_one_fair_queue(gateway_factory, fresh_database: str,
+                                                               slotted: Upstream) -> None:
+    prefix = f"test:{uuid.uuid4().hex[:8]}:"
+    first, second = (gateway_factory(fresh_database, slotted.url, redis_prefix=prefix) for _ in range(2))
+    heavy, light = first.create_key(name="heavy")["key"], first.create_key(name="light")["key"]
+    # The heavy key spreads 8 requests over both gateways; each alone would let 2 through. (Not streamed: the
+    # stand-in frees its slot before it answers, so it never counts a successor that arrives in the same instant.)
+    calls = [in_background(lambda i=i: ask((first, second)[i % 2], heavy, f"[hold] heavy{i}", stream=False))
+             for i in range(8)]
+    wait_until(lambda: lane(second)["queueDepth"] == 6, "two heavy requests hold the slots, six wait (both gateways)")
+    assert lane(first)["deployments"][0]["inFlight"] == 2 and lane(second)["deployments"][0]["inFlight"] == 2
+    answer: list[httpx.Response] = []
+    light_call = threading.Thread(target=lambda: answer.append(ask(second, light, "light", stream=False)), daemon=True)
+    light_call.start()
+    wait_until(lambda: lane(first)["queueDepth"] == 7, "the light request waits in the shared queue")
+    slotted.release()
+    light_call.join(60)
+    for thread, _ in calls:
+        thread.join(60)
+    assert answer[0].status_code == 200 and all(out[0].status_code == 200 for _, out in calls)
+    stats = slotted.stats()
+    assert stats["peak_active"] == 2 and stats["peak_waiting"] == 0, stats["served"]  # never more than the slots upstream
+    assert stats["served"].index("light") in (2, 3), stats["served"]  # first in line across both gateways

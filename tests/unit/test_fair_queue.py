@@ -82,10 +82,10 @@ async def _scheduler_run() -> None:
         waiting = asyncio.ensure_future(scheduler.acquire(provider, key("light")))
         leaving = asyncio.ensure_future(scheduler.acquire(provider, alone))
         await asyncio.sleep(0)
-        assert scheduler.snapshot()["providers"][0]["queueDepth"] == 2
+        assert (await scheduler.snapshot())["providers"][0]["queueDepth"] == 2
         leaving.cancel()  # a client that leaves is out of the queue at once
         await asyncio.sleep(0)
-        assert scheduler.snapshot()["providers"][0]["queueDepth"] == 1
+        assert (await scheduler.snapshot())["providers"][0]["queueDepth"] == 1
         scheduler.release(first)
         granted = await waiting
         assert granted is not None and granted.url == first.url and granted.waited_ms > 0
@@ -93,7 +93,7 @@ async def _scheduler_run() -> None:
         with pytest.raises(GatewayError) as refused:
             await scheduler.acquire(provider, impatient)
         assert refused.value.status == 503 and int(refused.value.headers["retry-after"]) >= 1
-        assert scheduler.snapshot()["providers"][0]["queueDepth"] == 0
+        assert (await scheduler.snapshot())["providers"][0]["queueDepth"] == 0
 
 
 def test_scheduler_admits_by_slots_and_queues_fairly() -> None:
