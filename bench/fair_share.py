@@ -22,7 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.gateway_overhead import cpu_seconds
+from bench.gateway_overhead import cpu_seconds, print_table
 from gateway.config import Provider
 from gateway.models import Key
 from gateway.scheduler import Scheduler
@@ -184,10 +184,7 @@ def main() -> None:
               f"{args.seconds:g} s under load per mode\n")
         head = ("mode", "light TTFT p50 idle ms", "p95 idle ms", "p50 loaded ms", "p95 loaded ms", "p95 / answer",
                 "light answers", "heavy done", "slot capacity", "slots busy %", "max queued upstream", "gw CPU ms/req")
-        print("| " + " | ".join(head) + " |")
-        print("|" + "---|" * len(head))
-        for r in rows:
-            print("| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in r) + " |")
+        print_table(head, rows)
         print(f"\nscheduler alone (acquire + release, 16 clients, 3 keys, 2 slots): {sched_ms * 1000:.1f} µs CPU per request")
     finally:
         for gw in started:
