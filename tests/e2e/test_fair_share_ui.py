@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,9 +14,6 @@ from tests.e2e.conftest import AppStack
 from tests.e2e.test_admin import TIMEOUT_MS, admin_api, sign_in
 
 pytestmark = pytest.mark.timeout(240)
-
-SHOTS = Path(__file__).resolve().parent.parent.parent / "docs"
-
 
 def test_key_form_sets_the_gpu_share(page: Page, app_stack: AppStack) -> None:
     name = f"share-{uuid.uuid4().hex[:6]}"
@@ -61,8 +57,6 @@ def test_system_page_shows_slots_and_the_queue_change_under_load(page: Page, app
         expect(row.get_by_test_id("share-in-flight")).to_have_text("2", timeout=TIMEOUT_MS)
         expect(row.get_by_test_id("share-queued")).to_have_text("3", timeout=TIMEOUT_MS)
         expect(panel.get_by_test_id("share-key").filter(has_text="e2e-heavy")).to_contain_text("2", timeout=TIMEOUT_MS)
-        panel.scroll_into_view_if_needed()
-        page.screenshot(path=str(SHOTS / "system-share.png"))
     finally:
         app_stack.upstream.release()
         for thread in threads:
