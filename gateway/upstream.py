@@ -28,8 +28,8 @@ class Usage:
 
 
 @dataclass
-class StreamState:
-    """What the proxy learns while relaying a stream."""
+class Answer:
+    """What the proxy learns from an upstream's answer: usage, the model that answered, first byte, a broken stream."""
 
     usage: Usage = field(default_factory=Usage)
     model: str = ""
@@ -112,7 +112,7 @@ def upstream_client_error(status: int, raw: bytes) -> GatewayError:
 
 
 async def relay_events(
-    resp: aiohttp.ClientResponse, state: StreamState, strip_usage: bool, clock: Callable[[], float]
+    resp: aiohttp.ClientResponse, state: Answer, strip_usage: bool, clock: Callable[[], float]
 ) -> AsyncIterator[bytes]:
     """Yield each SSE event as it arrives, unchanged; note usage, first token time and errors."""
     buffer = b""
@@ -147,7 +147,7 @@ async def relay_events(
         yield f"data: {json.dumps(payload)}\n\n".encode()
 
 
-def _note_usage(event: bytes, state: StreamState) -> bool:
+def _note_usage(event: bytes, state: Answer) -> bool:
     """Record usage from a `data:` event; True if the event is a usage-only chunk (no choices)."""
     for line in event.split(b"\n"):
         if line.startswith(b"data: {"):

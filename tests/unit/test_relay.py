@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gateway.upstream import StreamState, relay_events
+from gateway.upstream import Answer, relay_events
 
 
 class _Content:
@@ -35,8 +35,8 @@ CHUNK = _event({"model": "m", "choices": [{"index": 0, "delta": {"content": "<th
 USAGE = _event({"model": "m", "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 4}})
 
 
-async def _run(parts: list[bytes], strip: bool, fail: Exception | None = None) -> tuple[bytes, StreamState, _Resp]:
-    resp, state = _Resp(_Content(parts, fail)), StreamState()
+async def _run(parts: list[bytes], strip: bool, fail: Exception | None = None) -> tuple[bytes, Answer, _Resp]:
+    resp, state = _Resp(_Content(parts, fail)), Answer()
     out = b"".join([c async for c in relay_events(resp, state, strip_usage=strip, clock=lambda: 1.0)])  # type: ignore[arg-type]
     return out, state, resp
 
