@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Send
 
 from common.settings import Settings
+from common.usage import TokenUsage
 from gateway import access, cache, cost, metrics
 from gateway.config import ConfigCache, Provider
 from gateway.errors import GatewayError, error_body
@@ -86,8 +87,8 @@ class Outcome:
             route_id=self.route_id,
             status=self.status,
             stream=chat.stream if chat else False,
-            prompt_token_count=answer.usage.prompt_tokens,
-            completion_token_count=answer.usage.completion_tokens,
+            prompt_token_count=answer.usage.prompt_tokens if answer.usage else 0,
+            completion_token_count=answer.usage.completion_tokens if answer.usage else 0,
             cost_in_usd=price,
             latency_in_ms=arrival.elapsed_ms(),
             time_to_first_token_ms=ttft,
@@ -235,7 +236,7 @@ class Forwarder:
             raw, payload = await read_json(resp, step.timeout_s or request.timeout_s)
         except UpstreamFailure as failure:
             raise GatewayError(failure.status, failure.message) from failure
-        outcome.answer.usage.take(payload)
+        outcome.answer.usage = TokenUsage.of(payload)
         outcome.answer.model = str(payload.get("model") or "")
         outcome.status, outcome.error, outcome.answered_by, outcome.response = resp.status, "", step.provider, [raw]
         if cache_key is not None and request.plan.cache_ttl_s:
@@ -257,7 +258,7 @@ class Forwarder:
         """Record the event, count the metrics and the spend; never awaits (it runs in a cancelled stream's finally)."""
         usage, provider = outcome.answer.usage, outcome.answered_by
         price = 0.0
-        if provider is not None and usage.known:
+        if provider is not None and usage is not None:
             g = self.settings.gateway
             model = outcome.answer.model or (outcome.chat.model if outcome.chat else "")
             price = cost.price(provider, model, usage.prompt_tokens, usage.completion_tokens,

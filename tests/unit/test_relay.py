@@ -46,13 +46,13 @@ async def test_events_split_across_reads_pass_unchanged() -> None:
     parts = [data[:7], data[7:50], data[50:]]
     out, state, resp = await _run(parts, strip=False)
     assert out == data and state.done and resp.released
-    assert (state.usage.prompt_tokens, state.usage.completion_tokens, state.model) == (3, 4, "m")
+    assert state.usage is not None and (state.usage.prompt_tokens, state.usage.completion_tokens, state.model) == (3, 4, "m")
     assert state.first_token_at == 1.0 and not state.error
 
 
 async def test_usage_chunk_is_hidden_from_clients_that_did_not_ask() -> None:
     out, state, _ = await _run([CHUNK, USAGE, b"data: [DONE]\n\n"], strip=True)
-    assert out == CHUNK + b"data: [DONE]\n\n" and state.usage.known
+    assert out == CHUNK + b"data: [DONE]\n\n" and state.usage is not None
 
 
 async def test_stream_ending_without_done_ends_with_an_error_event() -> None:
