@@ -9,7 +9,7 @@ from typing import Any
 
 import reflex as rx
 
-from dictachat.admin.client import AdminError, KeyInfo, Usage
+from dictachat.admin.client import AdminError, KeyInfo, Spend
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, NotSignedIn
 from dictachat.admin.state.overview import chart_rows, totals
@@ -105,7 +105,7 @@ def form_from_key(key: KeyInfo) -> dict[str, str]:
     }
 
 
-def key_row(key: KeyInfo, usage: Usage, now: float) -> KeyRow:
+def key_row(key: KeyInfo, usage: Spend, now: float) -> KeyRow:
     rate = f"{key['rateLimitOverTime']} / {key.get('rateLimitUnit') or 'm'}" if key.get("rateLimitOverTime") else ""
     limits = []
     if key.get("costLimitInUsd"):

@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from dictachat.admin.client import AdminError, DataPoint, Report, Usage
+from dictachat.admin.client import AdminError, DataPoint, Report, Spend
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminPage, AdminState, NotSignedIn
 
@@ -54,7 +54,7 @@ def totals(report: Report) -> dict[str, str]:
     }
 
 
-def ranked(rows: list[Usage]) -> list[dict[str, str]]:
+def ranked(rows: list[Spend]) -> list[dict[str, str]]:
     """Top keys (named, with their id underneath) or top models as display rows."""
     return [
         {
