@@ -17,7 +17,7 @@ from gateway.events import EventRecorder, spend_since
 from gateway.limits import Limiter
 from gateway.proxy.app import ProxyApp
 from gateway.proxy.forward import Forwarder
-from gateway.proxy.models import ModelLister
+from gateway.proxy.model_list import ModelLister
 from gateway.routing import Deployments
 from gateway.store import make_store
 from gateway.upstream import make_session
