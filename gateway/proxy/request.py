@@ -10,9 +10,10 @@ from typing import Any
 
 from starlette.requests import Request
 
+from common.columns import new_id
 from common.time_units import parse_duration
 from gateway.errors import GatewayError
-from gateway.models import Key, new_id
+from gateway.models import Key
 from gateway.proxy.plan import Plan
 
 
