@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 
 from common.settings import Settings
+from gateway.admin.app import create_admin_app
 from gateway.config import ConfigCache
 from gateway.context import CONFIG_CHANNEL, Context
 from gateway.events import EventRecorder, spend_since
@@ -42,8 +43,6 @@ class Runtime:
 
 async def build(settings: Settings, engine: Engine) -> Runtime:
     """Create the shared resources of one process (call inside the running event loop)."""
-    from gateway.admin.app import create_admin_app
-
     store = make_store(settings.storage.redis_url, settings.storage.redis_prefix)
     config = ConfigCache(engine, settings.gateway.key_cache_ttl_s)
     recorder = EventRecorder(engine, settings.gateway.spool_dir, settings.gateway.event_batch_size,
