@@ -10,9 +10,10 @@ from typing import Any
 
 from starlette.requests import Request
 
+from common.columns import new_id
+from common.time_units import parse_duration
 from gateway.errors import GatewayError
-from gateway.keys import parse_ttl
-from gateway.models import Key, new_id
+from gateway.models import Key
 from gateway.proxy.plan import Plan
 
 
@@ -101,7 +102,7 @@ def request_timeout(request: Request, default_s: float) -> float:
         value = float(raw)
     except ValueError:
         try:
-            value = parse_ttl(raw)
+            value = parse_duration(raw)
         except ValueError:
             raise GatewayError(400, f"x-request-timeout '{raw}' is not a number of seconds or a duration like 30s.") from None
     if value <= 0:
