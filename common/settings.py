@@ -72,7 +72,8 @@ class GatewaySettings(_Group):
     upstream_retries: int = Field(2, ge=0)
     cooldown_s: float = Field(30.0, ge=0)
     event_batch_size: int = Field(200, ge=1)
-    event_flush_interval_s: float = Field(0.5, gt=0)
+    # The durability window: every event is in the fsynced local log within this time of its request ending.
+    event_flush_interval_s: float = Field(0.1, gt=0, le=0.2)
     event_memory_limit: int = Field(10_000, ge=1)
     spool_dir: str = str(ROOT / "data" / "spool")
 
