@@ -62,8 +62,8 @@ async def drive(record: Callable[[ProxyEvent], None], events: int, rate: float) 
     """Record `events` at `rate`/s; the time each record() took (µs) and how late the loop woke (ms)."""
     calls, lags = [], []
     tick = 1.0 / rate * 10
-    for i in range(0, events, 10):
-        for _ in range(10):
+    for _ in range(0, events, 10):
+        for _burst in range(10):
             ev = event()
             start = time.perf_counter()
             record(ev)
@@ -78,7 +78,7 @@ async def measure(mode: str, engine: Engine, events: int, rate: float, spool: Pa
     fsyncs = [0]
     real_fsync = os.fsync
 
-    def counting_fsync(fd: int) -> None:
+    def counting_fsync(fd: Any) -> None:
         fsyncs[0] += 1
         real_fsync(fd)
 
@@ -102,7 +102,7 @@ async def measure(mode: str, engine: Engine, events: int, rate: float, spool: Pa
     return {
         "cpu_us": cpu / events * 1e6, "record_p50": statistics.median(calls),
         "record_p99": sorted(calls)[int(0.99 * len(calls))], "lag_p50": statistics.median(lags),
-        "lag_p99": sorted(lags)[int(0.99 * len(lags))], "fsyncs": fsyncs[0], "wall": wall,
+        "lag_p99": sorted(lags)[int(0.99 * len(lags))], "fsyncs": float(fsyncs[0]), "wall": wall,
     }
 
 
@@ -115,7 +115,7 @@ def main() -> None:
     engine = make_engine(database)
     upgrade(engine)
     try:
-        results = {}
+        results: dict[str, list[dict[str, float]]] = {}
         for mode in ("memory batches (before)", "fsynced log + batches", "memory batches (before)", "fsynced log + batches"):
             spool = Path(tempfile.mkdtemp(prefix="bench-spool-"))
             results.setdefault(mode, []).append(asyncio.run(measure(mode, engine, args.events, args.rate, spool)))

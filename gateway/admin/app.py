@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gateway import __version__
 from gateway.admin import events, keys, providers, reporting, routes, status, system
-from gateway.admin.auth import require_admin
+from gateway.admin.auth import require_admin, require_database
 from gateway.admin.handlers import install_error_handlers
 from gateway.context import Context
 
@@ -31,7 +31,7 @@ def create_admin_app(ctx: Context) -> FastAPI:
     app.state.ctx = ctx
     install_error_handlers(app)
     app.include_router(system.public)
-    guarded = [Depends(require_admin)]
+    guarded = [Depends(require_admin), Depends(require_database)]
     for module in (keys, providers, routes, events, reporting, system, status):
         app.include_router(module.router, dependencies=guarded)
     return app
