@@ -65,6 +65,7 @@ class GatewaySettings(_Group):
     llama_url: str = "http://127.0.0.1:5002"
     request_timeout_s: float = Field(600.0, gt=0)
     max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)
+    admin_max_body_bytes: int = Field(1024 * 1024, gt=0)
     local_prompt_cost_per_1k: float = Field(0.0, ge=0)
     local_completion_cost_per_1k: float = Field(0.0, ge=0)
     cache_ttl_s: int = Field(3600, ge=1)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,6 +18,7 @@ from gateway.keys import parse_ttl
 from gateway.proxy import plan as plans
 from gateway.proxy.forward import Call, Forwarder
 from gateway.proxy.models import ModelLister
+from gateway.proxy.payload import parse_payload
 from gateway.upstream import Usage
 
 log = logging.getLogger("gateway.proxy")
@@ -38,29 +37,6 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise too_big
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def parse_payload(body: bytes) -> dict[str, Any]:
-    """The chat request as JSON, or 400 saying what is wrong with it."""
-    try:
-        payload = json.loads(body)
-    except ValueError as exc:
-        raise GatewayError(400, f"The request body is not valid JSON ({exc}).", code="invalid_json") from None
-    if not isinstance(payload, dict):
-        raise GatewayError(400, "The request body must be a JSON object.", code="invalid_json")
-    messages = payload.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise GatewayError(400, "'messages' is required: a non-empty list of chat messages.", code="invalid_messages")
-    if any(not isinstance(m, dict) or "role" not in m for m in messages):
-        raise GatewayError(400, "Each message needs a 'role' (and usually 'content').", code="invalid_messages")
-    if "model" in payload and not isinstance(payload["model"], str):
-        raise GatewayError(400, "'model' must be a string.", code="invalid_model")
-    if "stream" in payload and not isinstance(payload["stream"], bool):
-        raise GatewayError(400, "'stream' must be true or false.", code="invalid_stream")
-    if payload.get("stream_options") is not None and not isinstance(payload["stream_options"], dict):
-        raise GatewayError(400, "'stream_options' must be an object like {\"include_usage\": true}.",
-                           code="invalid_stream_options")
-    return payload
 
 
 def request_timeout(request: Request, default_s: float) -> float:
