@@ -62,6 +62,8 @@ class GatewaySettings(_Group):
     bricksllm_proxy_port: int = Field(8002, ge=1, le=65535)
     gateway_host: str = "127.0.0.1"
     admin_pass: str = ""
+    # llama-server's own key (llama-server reads LLAMA_API_KEY itself); the gateway alone sends it.
+    llama_api_key: str = ""
     llama_url: str = "http://127.0.0.1:5002"
     request_timeout_s: float = Field(600.0, gt=0)
     max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)
@@ -92,7 +94,8 @@ class DictaChatSettings(_Group):
     dictachat_port: int = Field(8003, ge=1, le=65535)
     gateway_url: str = "http://127.0.0.1:8002"
     gateway_admin_url: str = "http://127.0.0.1:8001"
-    frontend_api_key: str = "sk-bricksllm-frontend-llama-key-explicit"
+    # Generated into .env by start.sh; no published default, so an unset key opens nothing.
+    frontend_api_key: str = ""
 
 
 _GROUPS: dict[str, type[_Group]] = {

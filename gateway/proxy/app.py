@@ -18,6 +18,7 @@ from gateway.keys import parse_ttl
 from gateway.proxy import plan as plans
 from gateway.proxy.forward import Call, Forwarder
 from gateway.proxy.models import ModelLister
+from gateway.proxy.openapi import openapi
 from gateway.proxy.payload import parse_payload
 from gateway.upstream import Usage
 
@@ -114,6 +115,7 @@ class ProxyApp:
                 Route("/api/routes/{route:path}", self.chat, methods=["POST"]),
                 Route("/v1/models", self.models, methods=["GET"]),
                 Route("/api/health", self.health, methods=["GET"]),
+                Route("/openapi.json", openapi, methods=["GET"]),
             ],
             exception_handlers={404: _not_found, 405: _not_allowed},
         )
