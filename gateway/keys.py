@@ -8,6 +8,8 @@ import secrets
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# Longer durations are typos, and would overflow the 64-bit expiry columns: a century is plenty.
+MAX_DURATION_S = 100 * 365 * 86400
 
 
 def generate_raw_key() -> str:
@@ -36,4 +38,6 @@ def parse_ttl(ttl: str) -> float:
         pos = match.end()
     if pos != len(text) or total <= 0:
         raise ValueError(f"'{ttl}' is not a duration like 30s, 15m, 2h or 7d")
+    if not total <= MAX_DURATION_S:  # also catches inf from "9999...9h"
+        raise ValueError(f"'{ttl[:40]}' is longer than 100 years")
     return total

@@ -34,7 +34,8 @@ def fuzz(spec_url: str, base_url: str, headers: dict[str, str]) -> tuple[list[st
                 resp = case.call(base_url=base_url, headers=headers, timeout=30)
                 statuses[resp.status_code] += 1
                 if resp.status_code >= 500:
-                    failures.append(f"{case.method} {case.formatted_path} -> {resp.status_code}: {resp.text[:200]}")
+                    sent = f"query={case.query!r} body={str(case.body)[:300]}"
+                    failures.append(f"{case.method} {case.formatted_path} {sent} -> {resp.status_code}: {resp.text[:200]}")
 
             try:
                 one()

@@ -46,7 +46,7 @@ class EventsQuery(ApiModel):
     tags: list[str] = []
     start: float | None = None
     end: float | None = None
-    status: int | None = None
+    status: int | None = Field(None, ge=100, le=599, description="HTTP status of the events")
     model: str | None = None
     stream: bool | None = None
     cached: bool | None = None
