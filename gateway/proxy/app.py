@@ -14,7 +14,7 @@ from common.settings import Settings
 from gateway import access
 from gateway.config import ConfigCache
 from gateway.errors import GatewayError, error_body
-from gateway.keys import parse_ttl
+from gateway.keys import MAX_DURATION_S, parse_ttl
 from gateway.proxy import plan as plans
 from gateway.proxy.forward import Call, Forwarder
 from gateway.proxy.models import ModelLister
@@ -52,8 +52,8 @@ def request_timeout(request: Request, default_s: float) -> float:
             value = parse_ttl(raw)
         except ValueError:
             raise GatewayError(400, f"x-request-timeout '{raw}' is not a number of seconds or a duration like 30s.") from None
-    if value <= 0:
-        raise GatewayError(400, "x-request-timeout must be positive.")
+    if not 0 < value <= MAX_DURATION_S:  # also refuses NaN and inf
+        raise GatewayError(400, "x-request-timeout must be a positive, finite number of seconds.")
     return value
 
 

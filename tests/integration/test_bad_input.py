@@ -55,6 +55,11 @@ ADMIN_CASES: list[tuple[str, str, str, bytes, int, str]] = [
      "'costLimitInUsd' must be a finite number"),
     ("wrong type", "PUT", "/api/key-management/keys", b'{"name": "a", "rateLimitOverTime": "lots"}', 400,
      "rateLimitOverTime"),
+    ("32-bit column overflow", "PUT", "/api/key-management/keys", b'{"name": "a", "rateLimitOverTime": 4294967296}', 400,
+     "rateLimitOverTime"),
+    ("status filter beyond its column", "POST", "/api/v2/events", b'{"status": 87178291200}', 400, "status"),
+    ("ttl beyond a century", "PUT", "/api/key-management/keys", b'{"name": "a", "ttl": "99999999999999999999999h"}',
+     400, "longer than 100 years"),
     ("query integer beyond 64 bits", "POST", "/api/reporting/top-keys", b'{"start": 36893488147419103232}', 400,
      "'start' is out of range"),
     ("query integer beyond 64 bits", "GET", "/api/reporting/keys/k?start=36893488147419103232", b"", 400,
@@ -118,3 +123,11 @@ def test_proxy_passes_other_control_characters_through(gateway: Gateway) -> None
                       headers={"Authorization": f"Bearer {gateway.frontend_key}"},
                       json={"messages": [{"role": "user", "content": "\x1b[31mred\x1b[0m \x07"}]})
     assert resp.status_code == 200, resp.text
+
+
+@pytest.mark.parametrize("timeout", ["nan", "inf", "-5", "1e999", "0"])
+def test_proxy_refuses_a_request_timeout_that_is_not_a_positive_finite_number(gateway: Gateway, timeout: str) -> None:
+    resp = httpx.post(gateway.proxy_url + "/v1/chat/completions", timeout=30,
+                      headers={"Authorization": f"Bearer {gateway.frontend_key}", "x-request-timeout": timeout},
+                      json={"messages": [{"role": "user", "content": "hi"}]})
+    assert "x-request-timeout" in error_of(resp, 400)

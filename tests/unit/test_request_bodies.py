@@ -8,6 +8,7 @@ import pytest
 
 from gateway.errors import GatewayError
 from gateway.jsonbody import MAX_DEPTH, parse_json
+from gateway.keys import parse_ttl
 from gateway.proxy.payload import parse_payload
 
 
@@ -85,3 +86,10 @@ def test_a_full_openai_request_and_unknown_llama_fields_pass() -> None:
     body = chat(model="m", stream=True, stream_options={"include_usage": True}, temperature=0.7, top_p=1, max_tokens=64,
                 seed=-1, stop=["\n"], tools=[], tool_choice="auto", top_k=40, grammar="root ::= \"x\"", user="u")
     assert parse_payload(body)["top_k"] == 40
+
+
+def test_durations_beyond_a_century_are_refused_not_overflowed() -> None:
+    assert parse_ttl("36500d") == 36500 * 86400
+    for text in ("36501d", "9" * 400 + "h"):
+        with pytest.raises(ValueError, match="longer than 100 years"):
+            parse_ttl(text)
