@@ -15,7 +15,7 @@ from schemathesis.generation import GenerationMode
 from tests.support import Gateway
 
 # Examples per operation and mode; bounded so both APIs take a few minutes at most on 2 cores.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 
 
 def fuzz(spec_url: str, base_url: str, headers: dict[str, str]) -> tuple[list[str], Counter[int]]:
