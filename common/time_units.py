@@ -10,6 +10,8 @@ COST_UNITS = ("m", "h", "d", "mo")  # costLimitInUsdUnit; "mo" is the calendar m
 UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "mo": "month"}
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+# Longer durations are typos, and would overflow the 64-bit expiry columns: a century is plenty.
+MAX_DURATION_S = 100 * 365 * 86400
 
 
 def parse_duration(text: str) -> float:
@@ -25,4 +27,6 @@ def parse_duration(text: str) -> float:
         pos = match.end()
     if pos != len(stripped) or total <= 0:
         raise ValueError(f"'{text}' is not a duration like 30s, 15m, 2h or 7d")
+    if not total <= MAX_DURATION_S:  # also catches inf from "9999...9h"
+        raise ValueError(f"'{text[:40]}' is longer than 100 years")
     return total

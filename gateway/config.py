@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from common.text import comma_list
+from gateway.errors import GatewayError
 from gateway.models import CustomProvider, Key, ProviderSetting, Route
 
 log = logging.getLogger("gateway.config")
@@ -96,7 +97,8 @@ class ConfigCache:
                 fresh = await asyncio.to_thread(self._load_snapshot)
             except Exception as exc:
                 if snap is None:
-                    raise
+                    raise GatewayError(503, "The gateway cannot load its providers and routes right now (database "
+                                            "unavailable). Try again shortly.", code="database_unavailable") from exc
                 log.warning("database unavailable (%s): using cached providers and routes", exc)
                 snap.loaded_at = time.monotonic()
                 self._snapshot = snap

@@ -20,15 +20,26 @@ class Health(BaseModel):
     status: str
     database: bool
     redis: bool | None
+    migrated: bool
+    problems: list[str]
 
 
 @public.get("/api/health")
 async def health(ctx: Ctx) -> Health:
-    """Always 200 while this process serves. `status` is "ok", or "degraded" when the database is
-    unreachable; `redis` is null without REDIS_URL (in-process store), else whether Redis answers."""
+    """Always 200 while this process serves. `status` is "ok", or "degraded" with one sentence per problem in
+    `problems`: the database unreachable, its migrations not applied yet, Redis unreachable. `redis` is null
+    without REDIS_URL (in-process store)."""
     database = await run_in_threadpool(database_up, ctx.engine)
     redis = None if isinstance(ctx.store, LocalStore) else await ctx.store.ping()
-    return Health(status="ok" if database else "degraded", database=database, redis=redis)
+    problems = []
+    if not database:
+        problems.append("database unreachable: requests from keys not cached yet get 503; events wait in the local log")
+    if not ctx.database.ready:
+        problems.append(f"database not migrated yet, retrying in the background ({ctx.database.problem})")
+    if redis is False:
+        problems.append("redis unreachable")
+    return Health(status="degraded" if problems else "ok", database=database, redis=redis,
+                  migrated=ctx.database.ready, problems=problems)
 
 
 @router.get("/metrics", response_class=Response)

@@ -32,7 +32,10 @@ def to_seconds(value: Any) -> Any:
     return value
 
 
-Seconds = Annotated[int, BeforeValidator(to_seconds), Field(ge=0)]
+# Counts stored in 32-bit INTEGER columns (rate limits, retries, cache ttl, statuses) stay below this.
+INT32_MAX = 2**31 - 1
+
+Seconds = Annotated[int, BeforeValidator(to_seconds), Field(ge=0, le=INT32_MAX)]
 
 
 class CacheConfig(ApiModel):
