@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from common.usage import TokenUsage
 from gateway.config import Provider
 from gateway.models import Key
 from gateway.quotas import Hold, Quotas
 from gateway.scheduler import Grant, Scheduler
-from gateway.upstream import Usage
 
 log = logging.getLogger("gateway.admission")
 
@@ -40,9 +42,9 @@ class Gate:
         self.scheduler = scheduler
         self._background: set[asyncio.Task[None]] = set()
 
-    async def enter(self, admission: Admission, key: Key, body_bytes: int, payload: dict[str, object], ticket: str) -> None:
+    async def enter(self, admission: Admission, key: Key, body_bytes: int, payload: Mapping[str, Any], ticket: str) -> None:
         """Take the key's concurrency place and token reservation; 429 when over."""
-        admission.hold = await self.quotas.take(key, body_bytes, dict(payload), ticket)
+        admission.hold = await self.quotas.take(key, body_bytes, payload, ticket)
 
     async def slot(self, admission: Admission, provider: Provider, key: Key, tried: set[str]) -> str | None:
         """Wait (fairly) for a slot and return its deployment URL; None when the provider is not slot-limited."""
@@ -62,7 +64,7 @@ class Gate:
             if failed:
                 self.scheduler.directory.suspect(grant.url)
 
-    def leave(self, admission: Admission, status: int, usage: Usage, reached_upstream: bool) -> None:
+    def leave(self, admission: Admission, status: int, usage: TokenUsage | None, reached_upstream: bool) -> None:
         """Free everything once; tokens are reconciled with the upstream's usage. Never awaits."""
         if admission.left:
             return
@@ -71,7 +73,7 @@ class Gate:
         hold = admission.hold
         if hold is None or (hold.lease_key is None and hold.token_key is None):
             return
-        if usage.known:
+        if usage is not None:
             used: int | None = usage.prompt_tokens + usage.completion_tokens
         elif not reached_upstream or status not in (200, 499):
             used = 0  # nothing was generated (cache hit, refusal, queue timeout, failed attempt)

@@ -8,14 +8,15 @@ import contextlib
 import logging
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.time_units import TOKEN_UNITS, UNIT_WORDS
 from gateway.errors import GatewayError
-from gateway.limits import UNIT_WORDS
 from gateway.models import Key
 from gateway.store import Store
-from gateway.windows import TOKEN_UNITS, window
+from gateway.windows import window
 
 log = logging.getLogger("gateway.quotas")
 
@@ -26,7 +27,7 @@ LEASE_TTL_S = 90.0
 BYTES_PER_TOKEN = 3
 
 
-def reservation(body_bytes: int, payload: dict[str, Any], cap: int) -> int:
+def reservation(body_bytes: int, payload: Mapping[str, Any], cap: int) -> int:
     """Worst-case tokens of a request: prompt estimate + max_tokens (absent or larger: `cap`)."""
     asked = payload.get("max_completion_tokens") or payload.get("max_tokens")
     completion = min(int(asked), cap) if isinstance(asked, int) and asked > 0 else cap
@@ -53,7 +54,7 @@ class Quotas:
         self._held: dict[str, Hold] = {}
         self._renewer: asyncio.Task[None] | None = None
 
-    async def take(self, key: Key, body_bytes: int, payload: dict[str, Any], ticket: str, now: float | None = None) -> Hold:
+    async def take(self, key: Key, body_bytes: int, payload: Mapping[str, Any], ticket: str, now: float | None = None) -> Hold:
         """Hold a concurrency place and reserve tokens, or raise 429 with Retry-After and x-ratelimit-*."""
         now = time.time() if now is None else now
         hold = Hold(ticket=ticket)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from gateway.admin.schemas.common import ApiModel, CacheConfig, Seconds
+from gateway.admin.schemas.common import INT32_MAX, ApiModel, CacheConfig, Seconds
 from gateway.manage.common import MASK
 from gateway.models import Key
 
@@ -28,7 +28,8 @@ class KeyFields(ApiModel):
     cost_limit_in_usd: float | None = Field(None, description="Total spend allowed, USD; 0 = no limit")
     cost_limit_in_usd_over_time: float | None = Field(None, description="Spend allowed per costLimitInUsdUnit")
     cost_limit_in_usd_unit: str | None = Field(None, description="m, h, d or mo")
-    rate_limit_over_time: int | None = Field(None, description="Requests allowed per rateLimitUnit; 0 = no limit")
+    rate_limit_over_time: int | None = Field(None, ge=0, le=INT32_MAX,
+                                             description="Requests allowed per rateLimitUnit; 0 = no limit")
     rate_limit_unit: str | None = Field(None, description="s, m, h or d")
     ttl: str | None = Field(None, description="Go duration after which the key expires, e.g. 720h")
     setting_id: str | None = Field(None, description="BricksLLM's older single setting; merged into settingIds")
@@ -38,8 +39,8 @@ class KeyFields(ApiModel):
     should_log_request: bool | None = None
     should_log_response: bool | None = None
     cache_config: CacheConfig | None = None
-    max_concurrent_requests: int | None = Field(None, ge=0, description="Requests of this key in flight at once; 0 = no cap")
-    token_limit_over_time: int | None = Field(None, ge=0, description="Tokens allowed per tokenLimitUnit; 0 = no limit")
+    max_concurrent_requests: int | None = Field(None, ge=0, le=INT32_MAX, description="Requests of this key in flight at once; 0 = no cap")
+    token_limit_over_time: int | None = Field(None, ge=0, le=INT32_MAX, description="Tokens allowed per tokenLimitUnit; 0 = no limit")
     token_limit_unit: str | None = Field(None, description="m, h or d")
     max_queue_wait_in_seconds: Seconds | None = Field(
         None, description="Longest wait for a model slot before 503; 0 = the gateway default (QUEUE_MAX_WAIT_S)")
