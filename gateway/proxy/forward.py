@@ -13,7 +13,7 @@ import aiohttp
 from starlette.responses import Response, StreamingResponse
 
 from common.settings import Settings
-from gateway import cache, cost
+from gateway import cache, cost, reasoning_budget
 from gateway.config import Provider
 from gateway.errors import GatewayError
 from gateway.event import ProxyEvent
@@ -95,6 +95,8 @@ class Forwarder:
 
     def _body_for(self, call: Call, step: Step) -> bytes:
         payload = call.payload or {}
+        if call.key is not None:
+            payload = reasoning_budget.clamp(payload, call.key.reasoning_budget_tokens)
         if call.stream:
             options = dict(payload.get("stream_options") or {})
             options["include_usage"] = True
