@@ -1,5 +1,6 @@
-"""A key's cap on thinking tokens: the request goes to llama-server with the smaller of the key's
-`reasoningBudgetTokens` and the request's own budget.
+"""Caps on thinking tokens: the request goes to llama-server with the smallest of the key's
+`reasoningBudgetTokens`, the stack's REASONING_BUDGET and the request's own budget. (llama-server's
+`--reasoning-budget` alone is only a default: a request naming a larger budget would get it.)
 
 llama-server (11434) reads `reasoning_budget_tokens`, then `thinking_budget_tokens`, per request
 (tools/server/server-common.cpp); -1 means no limit, 0 no thinking at all.
@@ -28,12 +29,13 @@ def requested(payload: dict[str, Any]) -> int:
     return NO_LIMIT
 
 
-def clamp(payload: dict[str, Any], key_budget: int) -> dict[str, Any]:
+def clamp(payload: dict[str, Any], *caps: int) -> dict[str, Any]:
     """`payload` with the effective budget; the same object when there is nothing to change."""
     asked = requested(payload)
-    if key_budget <= NO_LIMIT:
+    limits = [cap for cap in caps if cap > NO_LIMIT]
+    if not limits:
         return payload
-    budget = key_budget if asked == NO_LIMIT else min(asked, key_budget)
+    budget = min(limits) if asked == NO_LIMIT else min(asked, *limits)
     if payload.get(FIELD) == budget and ALIAS not in payload:
         return payload
     out = {name: value for name, value in payload.items() if name != ALIAS}

@@ -96,7 +96,7 @@ class Forwarder:
     def _body_for(self, call: Call, step: Step) -> bytes:
         payload = call.payload or {}
         if call.key is not None:
-            payload = reasoning_budget.clamp(payload, call.key.reasoning_budget_tokens)
+            payload = reasoning_budget.clamp(payload, call.key.reasoning_budget_tokens, self.settings.stack.reasoning_budget)
         if call.stream:
             options = dict(payload.get("stream_options") or {})
             options["include_usage"] = True

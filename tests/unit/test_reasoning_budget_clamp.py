@@ -30,6 +30,13 @@ def test_the_smaller_budget_is_sent(key: int, request_fields: dict, sent: int | 
         assert "thinking_budget_tokens" not in out  # one field, the one llama-server reads first
 
 
+def test_the_stack_wide_budget_is_a_cap_too() -> None:
+    assert clamp({**BASE, "reasoning_budget_tokens": 900}, -1, 256)["reasoning_budget_tokens"] == 256
+    assert clamp(BASE, 100, 256)["reasoning_budget_tokens"] == 100
+    assert clamp(BASE, -1, 256)["reasoning_budget_tokens"] == 256
+    assert clamp(BASE, -1, -1) is BASE
+
+
 @pytest.mark.parametrize("bad", ["many", -2, 1.5, True])
 def test_a_bad_request_budget_is_a_400_naming_the_field(bad: object) -> None:
     with pytest.raises(GatewayError) as err:
