@@ -8,7 +8,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
 from starlette.requests import ClientDisconnect, Request
@@ -17,7 +16,7 @@ from starlette.types import Send
 
 from common.settings import Settings
 from common.usage import TokenUsage
-from gateway import access, cache, cost, metrics
+from gateway import access, cache, cost, metrics, reasoning_budget
 from gateway.config import ConfigCache, Provider
 from gateway.errors import GatewayError, error_body
 from gateway.event import ProxyEvent
@@ -187,7 +186,8 @@ class Forwarder:
 
     def _body_for(self, request: ProxyRequest, step: plans.Step) -> bytes:
         """The body this step sends: the client's bytes unless usage is asked for or the step changes model or params."""
-        payload: Mapping[str, Any] = request.chat.payload
+        payload = reasoning_budget.clamp(request.chat.payload, request.key.reasoning_budget_tokens,
+                                         self.settings.stack.reasoning_budget)
         if request.chat.stream:
             options = dict(payload.get("stream_options") or {})
             options["include_usage"] = True

@@ -24,6 +24,7 @@ from common.settings import Settings
 from gateway.bootstrap import ensure_defaults
 from gateway.models import Event, Key
 from gateway.proxy.forward import CLIENT_GONE
+from gateway.readiness import DatabaseSetup
 from gateway.server import Runtime, build
 from tests.fake_upstream import MODEL, Upstream
 
@@ -61,7 +62,7 @@ async def core(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Core]:
                              local_prompt_cost_per_1k=PROMPT_PER_1K, local_completion_cost_per_1k=COMPLETION_PER_1K)
     engine = make_engine(sqlite_url)
     ensure_defaults(engine, settings)
-    runtime = await build(settings, engine)
+    runtime = await build(settings, engine, DatabaseSetup())
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.proxy), base_url="http://proxy.test")
     try:
         yield Core(runtime, client, upstream, url)
