@@ -49,6 +49,7 @@ class Key(SQLModel, table=True):
     token_limit_unit: str = ""
     max_queue_wait_s: float = 0.0
     priority: int = 1
+    reasoning_budget_tokens: int = -1  # thinking tokens per request at most; -1 = no cap, 0 = no thinking
 
 
 class ProviderSetting(SQLModel, table=True):

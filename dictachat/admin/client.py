@@ -41,6 +41,7 @@ class KeyInfo(TypedDict, total=False):
     tokenLimitUnit: str
     maxQueueWaitInSeconds: float
     priority: int
+    reasoningBudgetTokens: int
 
 
 class EventInfo(TypedDict, total=False):

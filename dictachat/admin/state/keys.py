@@ -17,7 +17,7 @@ from dictachat.admin.state.overview import chart_rows, totals
 
 EMPTY_FORM = {
     "name": "", "tags": "", "rate": "", "rate_unit": "m", "cost_limit": "", "cost_period": "", "cost_unit": "d",
-    "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "",
+    "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "", "thinking_budget": "",
     "concurrent": "", "tokens": "", "token_unit": "h", "queue_wait": "", "priority": "1",
 }
 
@@ -66,7 +66,10 @@ def key_fields(form: dict[str, Any]) -> KeyInfo:
         "costLimitInUsd": 0.0,
         "costLimitInUsdOverTime": 0.0,
         "costLimitInUsdUnit": "",
+        "reasoningBudgetTokens": -1,
     }
+    if str(form.get("thinking_budget", "")).strip():  # empty = no cap
+        fields["reasoningBudgetTokens"] = int(_number(str(form["thinking_budget"]).strip(), "thinking budget", integer=True))
     if str(form.get("rate", "")).strip():
         fields["rateLimitOverTime"] = int(_number(str(form["rate"]).strip(), "rate limit", integer=True))
         fields["rateLimitUnit"] = str(form.get("rate_unit")) if form.get("rate_unit") in RATE_UNITS else "m"
@@ -120,6 +123,7 @@ def form_from_key(key: KeyInfo) -> dict[str, str]:
         "token_unit": key.get("tokenLimitUnit") or "h",
         "queue_wait": str(int(key.get("maxQueueWaitInSeconds") or 0) or ""),
         "priority": str(key.get("priority") or 1),
+        "thinking_budget": str(key["reasoningBudgetTokens"]) if key.get("reasoningBudgetTokens", -1) >= 0 else "",
     }
 
 

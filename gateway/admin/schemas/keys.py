@@ -45,6 +45,9 @@ class KeyFields(ApiModel):
     max_queue_wait_in_seconds: Seconds | None = Field(
         None, description="Longest wait for a model slot before 503; 0 = the gateway default (QUEUE_MAX_WAIT_S)")
     priority: int | None = Field(None, ge=1, le=100, description="Weight of this key's share of the slots (default 1)")
+    reasoning_budget_tokens: int | None = Field(
+        None, ge=-1, description="Thinking tokens per request at most (the smaller of this and the request's own); "
+                                 "-1 = no cap, 0 = no thinking")
 
     def columns(self) -> dict[str, Any]:
         """The `Key` column values this body sets."""
@@ -96,6 +99,7 @@ class KeyOut(ApiModel):
     token_limit_unit: str
     max_queue_wait_in_seconds: float
     priority: int
+    reasoning_budget_tokens: int
 
     @classmethod
     def from_row(cls, row: Key, raw: str | None = None) -> KeyOut:
