@@ -1,14 +1,14 @@
 """gpu share: per-key concurrency, token limits, queue wait and priority; provider slots; event queue wait
 
 Revision ID: 0004_gpu_share
-Revises: 0001
+Revises: 0003_reasoning_budget
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0004_gpu_share'
-down_revision = '0001'
+down_revision = '0003_reasoning_budget'
 branch_labels = None
 depends_on = None
 
