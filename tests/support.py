@@ -111,10 +111,15 @@ class Upstream:
     def reset(self) -> None:
         httpx.post(self.url + "/_reset", timeout=5)
 
+    def release(self) -> None:
+        """Let the `[hold]` requests answer."""
+        httpx.post(self.url + "/_release", timeout=5)
 
-def start_upstream(log_dir: Path, name: str = "upstream", port: int | None = None) -> Upstream:
+
+def start_upstream(log_dir: Path, name: str = "upstream", port: int | None = None, slots: int = 0) -> Upstream:
+    """The scripted upstream; `slots` > 0 makes it a llama-server stand-in with that many slots."""
     port = port or free_port()
-    child = Child([sys.executable, "-m", "tests.fake_upstream", "--port", str(port), "--name", name],
+    child = Child([sys.executable, "-m", "tests.fake_upstream", "--port", str(port), "--name", name, "--slots", str(slots)],
                   dict(os.environ), log_dir / f"{name}-{port}.log").start()
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/health", 30, child.proc)
