@@ -45,10 +45,12 @@ class Runtime:
         await self.ctx.store.close()
 
 
-async def build(settings: Settings, engine: Engine, database: DatabaseSetup) -> Runtime:
+async def build(settings: Settings, engine: Engine, database: DatabaseSetup | None = None) -> Runtime:
     """Create the shared resources of one process (call inside the running event loop); if the database is
-    not ready yet, keep trying in the background and start writing events and using it once it is."""
+    not ready yet (`database`; default: migrated), keep trying in the background and use it once it is."""
     from gateway.admin.app import create_admin_app
+
+    database = database or DatabaseSetup()
 
     store = make_store(settings.storage.redis_url, settings.storage.redis_prefix)
     config = ConfigCache(engine, settings.gateway.key_cache_ttl_s)
@@ -58,8 +60,8 @@ async def build(settings: Settings, engine: Engine, database: DatabaseSetup) -> 
     ctx = Context(settings=settings, store=store, engine=engine, database=database)
     session = make_session()
     limiter = Limiter(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
-    forwarder = Forwarder(settings, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)
-    proxy = ProxyApp(settings, config, forwarder, ModelLister(session)).asgi()
+    forwarder = Forwarder(settings, config, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)
+    proxy = ProxyApp(config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()
     background = []

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
-
 from fastapi import APIRouter
 
 from gateway import system
@@ -25,7 +22,7 @@ class ConnectionTest(ApiModel):
 
 
 @router.get("")
-async def system_status(ctx: Ctx) -> dict[str, Any]:
+async def system_status(ctx: Ctx) -> system.SystemStatus:
     """{gpus, gpuMessage, llama: {url, healthy, status, model, contextSize, tokensPerSecond, ...},
     gateway: {version, uptimeS}, database: {ok, kind}, redis: {ok} or null without REDIS_URL}."""
     async with system.probe_client() as http:
@@ -33,7 +30,7 @@ async def system_status(ctx: Ctx) -> dict[str, Any]:
 
 
 @router.post("/test-connection")
-async def test_connection(body: ConnectionTest, ctx: Ctx) -> dict[str, Any]:
+async def test_connection(body: ConnectionTest, ctx: Ctx) -> system.ConnectionResult:
     """Call the upstream's /health (else its model list) and time it: {ok, url, status, latencyMs, message}."""
     url, apikey = body.url, body.apikey
     if body.setting_id:
@@ -41,4 +38,4 @@ async def test_connection(body: ConnectionTest, ctx: Ctx) -> dict[str, Any]:
         url = str(row.setting.get("url") or "").split(",")[0].strip()
         apikey = str(row.setting.get("apikey") or "")
     async with system.probe_client() as http:
-        return asdict(await system.test_connection(http, url, apikey))
+        return await system.test_connection(http, url, apikey)
