@@ -147,3 +147,17 @@ async def test_torn_line_is_skipped_and_an_ownerless_log_is_written(tmp_path: Pa
     with engine.connect() as conn:
         ids = {r[0] for r in conn.execute(text("SELECT id FROM events"))}
     assert ids == {good["id"]} and not list(spool.iterdir())
+
+
+async def test_an_unwritable_log_keeps_events_in_memory_until_it_can_be_written(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    spool = tmp_path / "spool"
+    spool.write_text("a file where the log directory should be")
+    recorder = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=100)
+    events = [_event() for _ in range(3)]
+    for event in events:
+        recorder.record(event)
+    await recorder._commit()
+    assert recorder.pending_cost("k") == pytest.approx(0.03) and _count(engine) == 0
+    spool.unlink()
+    assert await recorder.flush() and _count(engine) == 3
