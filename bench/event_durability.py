@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from common.columns import new_id
 from common.db import make_engine
 from gateway.event import ProxyEvent
 from gateway.events import EventRecorder, write_rows
 from gateway.migrate import upgrade
-from gateway.models import new_id
 from tests.support import create_database, drop_database
 
 INTERVAL_S = 0.1

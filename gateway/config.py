@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from common.text import comma_list
 from gateway.errors import GatewayError
 from gateway.models import CustomProvider, Key, ProviderSetting, Route
 
@@ -128,7 +129,7 @@ def _provider(custom: CustomProvider | None, settings: list[ProviderSetting], na
     name = custom.provider if custom else name
     setting = next((s for s in settings if s.provider == name), None)
     conf = (setting.setting or {}) if setting else {}
-    urls = list(custom.urls) if custom and custom.urls else [u for u in str(conf.get("url", "")).split(",") if u]
+    urls = list(custom.urls) if custom and custom.urls else comma_list(str(conf.get("url", "")))
     cost_map = (setting.cost_map or {}) if setting else {}
     return Provider(
         name=name,

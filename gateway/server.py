@@ -12,13 +12,14 @@ from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 
 from common.settings import Settings
+from gateway.admin.app import create_admin_app
 from gateway.config import ConfigCache
 from gateway.context import CONFIG_CHANNEL, Context
 from gateway.events import EventRecorder, spend_since
 from gateway.limits import Limiter
 from gateway.proxy.app import ProxyApp
 from gateway.proxy.forward import Forwarder
-from gateway.proxy.models import ModelLister
+from gateway.proxy.model_list import ModelLister
 from gateway.readiness import DatabaseSetup
 from gateway.routing import Deployments
 from gateway.store import make_store
@@ -48,10 +49,7 @@ class Runtime:
 async def build(settings: Settings, engine: Engine, database: DatabaseSetup | None = None) -> Runtime:
     """Create the shared resources of one process (call inside the running event loop); if the database is
     not ready yet (`database`; default: migrated), keep trying in the background and use it once it is."""
-    from gateway.admin.app import create_admin_app
-
     database = database or DatabaseSetup()
-
     store = make_store(settings.storage.redis_url, settings.storage.redis_prefix)
     config = ConfigCache(engine, settings.gateway.key_cache_ttl_s)
     recorder = EventRecorder(engine, settings.gateway.spool_dir, settings.gateway.event_batch_size,

@@ -14,7 +14,7 @@ from gateway import access
 from gateway.config import ConfigCache
 from gateway.errors import GatewayError, error_body
 from gateway.proxy.forward import Forwarder
-from gateway.proxy.models import ModelLister
+from gateway.proxy.model_list import ModelLister
 from gateway.proxy.openapi import openapi
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from starlette.requests import Request
 
+from common.columns import new_id
+from common.time_units import MAX_DURATION_S, parse_duration
 from gateway.errors import GatewayError
-from gateway.keys import MAX_DURATION_S, parse_ttl
-from gateway.models import Key, new_id
+from gateway.models import Key
 from gateway.proxy.payload import parse_payload
 from gateway.proxy.plan import Plan
 
@@ -42,7 +43,7 @@ class ChatBody:
 
     @classmethod
     def parse(cls, raw: bytes) -> ChatBody:
-        """The chat request as JSON, or 400 naming the field that is wrong (gateway.proxy.payload)."""
+        """The chat request as strict JSON with OpenAI's fields checked, or 400 naming the field that is wrong."""
         payload = parse_payload(raw)
         options = payload.get("stream_options")
         return cls(raw=raw, payload=payload, model=payload.get("model") or "", stream=bool(payload.get("stream")),
@@ -84,7 +85,7 @@ def request_timeout(request: Request, default_s: float) -> float:
         value = float(raw)
     except ValueError:
         try:
-            value = parse_ttl(raw)
+            value = parse_duration(raw)
         except ValueError:
             raise GatewayError(400, f"x-request-timeout '{raw}' is not a number of seconds or a duration like 30s.") from None
     if not 0 < value <= MAX_DURATION_S:  # also refuses NaN and inf

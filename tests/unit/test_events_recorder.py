@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from common.columns import new_id
 from common.db import make_engine
 from gateway.event import ProxyEvent
 from gateway.events import EventRecorder, write_rows
 from gateway.migrate import upgrade
-from gateway.models import new_id
 
 
 def _event(key_id: str = "k", cost: float = 0.01) -> ProxyEvent:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from common.time_units import parse_duration as parse_ttl
 from gateway.errors import GatewayError
 from gateway.jsonbody import MAX_DEPTH, parse_json
-from gateway.keys import parse_ttl
 from gateway.proxy.payload import parse_payload
 
 

@@ -9,13 +9,12 @@ from typing import Any
 
 import reflex as rx
 
+from common.time_units import COST_UNITS, RATE_UNITS
 from dictachat.admin.client import KeyInfo, Spend
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, admin_call
 from dictachat.admin.state.overview import chart_rows, totals
 
-RATE_UNITS = ("s", "m", "h", "d")
-COST_UNITS = ("m", "h", "d", "mo")
 EMPTY_FORM = {
     "name": "", "tags": "", "rate": "", "rate_unit": "m", "cost_limit": "", "cost_period": "", "cost_unit": "d",
     "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "",
