@@ -43,6 +43,7 @@ class Key(SQLModel, table=True):
     should_log_response: bool = False
     cache_enabled: bool = False
     cache_ttl_s: int = 0
+    reasoning_budget_tokens: int = -1  # thinking tokens per request at most; -1 = no cap, 0 = no thinking
 
 
 class ProviderSetting(SQLModel, table=True):

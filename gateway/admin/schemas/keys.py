@@ -39,6 +39,9 @@ class KeyFields(ApiModel):
     should_log_request: bool | None = None
     should_log_response: bool | None = None
     cache_config: CacheConfig | None = None
+    reasoning_budget_tokens: int | None = Field(
+        None, ge=-1, description="Thinking tokens per request at most (the smaller of this and the request's own); "
+                                 "-1 = no cap, 0 = no thinking")
 
     def columns(self) -> dict[str, Any]:
         """The `Key` column values this body sets."""
@@ -83,6 +86,7 @@ class KeyOut(ApiModel):
     should_log_request: bool
     should_log_response: bool
     cache_config: CacheConfig
+    reasoning_budget_tokens: int
 
     @classmethod
     def from_row(cls, row: Key, raw: str | None = None) -> KeyOut:
