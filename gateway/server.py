@@ -53,9 +53,10 @@ class Runtime:
         await self.ctx.store.close()
 
 
-async def build(settings: Settings, engine: Engine, database: DatabaseSetup) -> Runtime:
+async def build(settings: Settings, engine: Engine, database: DatabaseSetup | None = None) -> Runtime:
     """Create the shared resources of one process (call inside the running event loop); if the database is
-    not ready yet, keep trying in the background and start writing events and using it once it is."""
+    not ready yet (`database`; default: migrated), keep trying in the background and use it once it is."""
+    database = database or DatabaseSetup()
     store = make_store(settings.storage.redis_url, settings.storage.redis_prefix)
     config = ConfigCache(engine, settings.gateway.key_cache_ttl_s)
     recorder = EventRecorder(engine, settings.gateway.spool_dir, settings.gateway.event_batch_size,
