@@ -117,18 +117,20 @@ def test_forced_thinking_arrives_as_reasoning_content_through_the_gateway(gw: Ga
 
 
 def test_with_reasoning_format_none_the_chat_streams_thinking_from_the_first_token(gw: Gateway) -> None:
-    # The server leaves the thinking in the content (no <think>: the template opened it); the chat's parser,
-    # told the template opens <think>, shows it as thinking from the first chunk on.
+    # The server leaves the thinking in the content (it repeats the template's <think> first); the chat's
+    # parser, told the template opens <think>, shows it as thinking from the first chunk on, without the tag.
     resp = chat(gw, gw.frontend_key, forced(THINK_THEN_ANSWER, stream=True, reasoning_format="none"))
     payloads = [p for p in SSEDecoder().feed(resp.text) if p != "[DONE]"]
     contents = [d["choices"][0]["delta"].get("content") for d in map(json.loads, payloads) if d["choices"]]
     contents = [c for c in contents if c]
-    assert "</think>" in "".join(contents) and "<think>" not in "".join(contents)
+    assert "</think>" in "".join(contents)
     parser = StreamParser(starts_in_thinking=True)
     per_payload = [parser.feed(p) for p in payloads]
     first = next(evs for evs in per_payload if any(isinstance(e, ThinkingDelta | AnswerDelta) for e in evs))
     assert all(isinstance(e, ThinkingDelta) for e in first if isinstance(e, ThinkingDelta | AnswerDelta))
     events = [e for evs in per_payload for e in evs] + parser.close()
+    thought = "".join(e.text for e in events if isinstance(e, ThinkingDelta))
+    assert thought.strip() and "think>" not in thought
     answer = "".join(e.text for e in events if isinstance(e, AnswerDelta))
     assert answer.strip() and answer.strip() == "".join(contents).split("</think>")[1].strip()
 
