@@ -8,6 +8,7 @@ llama-server (11434) reads `reasoning_budget_tokens`, then `thinking_budget_toke
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from gateway.errors import GatewayError
@@ -17,7 +18,7 @@ ALIAS = "thinking_budget_tokens"
 NO_LIMIT = -1
 
 
-def requested(payload: dict[str, Any]) -> int:
+def requested(payload: Mapping[str, Any]) -> int:
     """The request's own budget (-1 when it sets none); a bad value is a 400 naming the field."""
     for name in (FIELD, ALIAS):
         value = payload.get(name)
@@ -29,7 +30,7 @@ def requested(payload: dict[str, Any]) -> int:
     return NO_LIMIT
 
 
-def clamp(payload: dict[str, Any], *caps: int) -> dict[str, Any]:
+def clamp(payload: Mapping[str, Any], *caps: int) -> Mapping[str, Any]:
     """`payload` with the effective budget; the same object when there is nothing to change."""
     asked = requested(payload)
     limits = [cap for cap in caps if cap > NO_LIMIT]

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from common.usage import TokenUsage
+
 OPEN_TAG = "<think>"
 CLOSE_TAG = "</think>"
 CALL_OPEN = "<tool_call>"
@@ -64,12 +66,6 @@ class TextToolCall:
 
 
 @dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int
-    completion_tokens: int
-
-
-@dataclass(frozen=True)
 class Finish:
     reason: str
 
@@ -82,7 +78,7 @@ class StreamError:
     code: str = ""
 
 
-Event = ThinkingDelta | AnswerDelta | Rethink | Unthink | ToolCallDelta | TextToolCall | Usage | Finish | StreamError
+Event = ThinkingDelta | AnswerDelta | Rethink | Unthink | ToolCallDelta | TextToolCall | TokenUsage | Finish | StreamError
 
 
 class SSEDecoder:
@@ -331,9 +327,9 @@ class StreamParser:
                 events.extend(self._answers(self._think.close(cut=choice["finish_reason"] == "length")))
                 events.extend(self._calls.close())
                 events.append(Finish(choice["finish_reason"]))
-        usage = chunk.get("usage")
-        if isinstance(usage, dict):
-            events.append(Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)))
+        usage = TokenUsage.of(chunk)
+        if usage is not None:
+            events.append(usage)
         return events
 
     def close(self) -> list[Event]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.usage import TokenUsage
 from dictachat.chat.stream import (
     AnswerDelta,
     Event,
@@ -23,7 +24,6 @@ from dictachat.chat.stream import (
     ThinkingDelta,
     ToolCallDelta,
     Unthink,
-    Usage,
 )
 from dictachat.tools import ToolOutcome
 
@@ -118,7 +118,7 @@ class TurnBuilder:
         elif isinstance(event, ToolCallDelta | TextToolCall):
             self._tick()
             self._end_thinking()
-        elif isinstance(event, Usage):
+        elif isinstance(event, TokenUsage):
             self.view.prompt_tokens += event.prompt_tokens
             self.view.completion_tokens += event.completion_tokens
         elif isinstance(event, Finish):

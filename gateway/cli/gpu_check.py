@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from common.usage import TokenUsage
 from dictachat.chat.stream import (
     AnswerDelta,
     Event,
@@ -26,7 +27,6 @@ from dictachat.chat.stream import (
     TextToolCall,
     ThinkingDelta,
     ToolCallDelta,
-    Usage,
 )
 from dictachat.tools import specs as tool_specs
 from gateway.cli.resources import GIB, describe_gpu, read_gpus
@@ -54,7 +54,7 @@ class Reply:
             self.answer += event.text
         elif isinstance(event, ToolCallDelta | TextToolCall) and event.name:
             self.tool_names.append(event.name)
-        elif isinstance(event, Usage):
+        elif isinstance(event, TokenUsage):
             self.completion_tokens = event.completion_tokens
 
     @property

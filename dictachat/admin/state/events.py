@@ -11,9 +11,9 @@ from typing import Any
 
 import reflex as rx
 
-from dictachat.admin.client import AdminClient, AdminError, EventInfo
+from dictachat.admin.client import AdminClient, EventInfo
 from dictachat.admin.state import format as fmt
-from dictachat.admin.state.base import AdminPage, AdminState, NotSignedIn
+from dictachat.admin.state.base import AdminPage, AdminState, admin_call
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 50_000
@@ -147,17 +147,13 @@ class EventsState(AdminPage, AdminState):
         return {k.get("keyId", ""): k.get("name", "") for k in keys}
 
     @rx.event
+    @admin_call(loading=False)
     async def load(self):
         self.loading, self.error = True, ""
         yield
-        try:
-            api = self._api()
-            names = await self._key_names(api)
-            page = await api.events({**self._query(), "offset": self.page * PAGE_SIZE, "limit": PAGE_SIZE})
-        except (NotSignedIn, AdminError) as exc:
-            self.loading = False
-            yield await self._fail(exc)
-            return
+        api = self._api()
+        names = await self._key_names(api)
+        page = await api.events({**self._query(), "offset": self.page * PAGE_SIZE, "limit": PAGE_SIZE})
         self.rows = [event_row(e, names) for e in page["events"]]
         self.total = page["total"]
         self.loading = False
@@ -234,23 +230,19 @@ class EventsState(AdminPage, AdminState):
         self.detail_open = value
 
     @rx.event
+    @admin_call(exporting=False)
     async def export_csv(self):
         """Download every event matching the filters (up to EXPORT_LIMIT) as CSV."""
         self.exporting = True
         yield
         events: list[EventInfo] = []
-        try:
-            api = self._api()
-            # A fixed end keeps pages stable while new events keep arriving.
-            query = {**self._query(), "end": time.time()}
-            while len(events) < EXPORT_LIMIT:
-                page = await api.events({**query, "offset": len(events), "limit": 1000})
-                events += page["events"]
-                if len(events) >= page["total"] or not page["events"]:
-                    break
-        except (NotSignedIn, AdminError) as exc:
-            self.exporting = False
-            yield await self._fail(exc)
-            return
+        api = self._api()
+        # A fixed end keeps pages stable while new events keep arriving.
+        query = {**self._query(), "end": time.time()}
+        while len(events) < EXPORT_LIMIT:
+            page = await api.events({**query, "offset": len(events), "limit": 1000})
+            events += page["events"]
+            if len(events) >= page["total"] or not page["events"]:
+                break
         self.exporting = False
         yield rx.download(data=events_csv(events), filename=f"events-{time.strftime('%Y%m%d-%H%M%S')}.csv", mime_type="text/csv")
