@@ -38,7 +38,9 @@ def real_app(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     app = None
     try:
         gateway = start_gateway(log_dir, database, llama_url, REDIS_URL, f"e2e:{uuid.uuid4().hex[:8]}:")
-        url, app = start_dictachat(log_dir, work, gateway, CHAT_TEMPLATE_FILE=str(template))
+        # Short, greedy answers (the chat's .env sampling defaults): SmolLM2 on a shared CPU is slow.
+        url, app = start_dictachat(log_dir, work, gateway, CHAT_TEMPLATE_FILE=str(template), CHAT_MAX_TOKENS="48",
+                                   CHAT_TEMPERATURE="0")
         yield RealApp(url, gateway)
     finally:
         for child in (app, gateway.child if gateway else None, llama):
