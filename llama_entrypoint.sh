@@ -52,19 +52,19 @@ args=(
 )
 [[ -n "${LLAMA_THREADS:-}" ]] && args+=(--threads "$LLAMA_THREADS")
 
-# --- thinking budget: REASONING_BUDGET tokens server-wide (-1 or empty = unlimited) ---
-if [[ -n "${REASONING_BUDGET:-}" && "$REASONING_BUDGET" != "-1" ]]; then
-    [[ "$REASONING_BUDGET" =~ ^[0-9]+$ ]] || fail "REASONING_BUDGET=$REASONING_BUDGET is not a whole number of tokens (or -1)"
-    args+=(--reasoning-budget "$REASONING_BUDGET")
-    [[ -n "${REASONING_BUDGET_MESSAGE:-}" ]] && args+=(--reasoning-budget-message "$REASONING_BUDGET_MESSAGE")
-fi
-
 # API key: llama-server reads LLAMA_API_KEY from its environment as --api-key (kept out of `ps`); only the
 # gateway holds it. /health stays open for health checks; everything else answers 401 without the key.
 if [[ -n "${LLAMA_API_KEY:-}" ]]; then
     export LLAMA_API_KEY
 else
     echo "llama_entrypoint: warning: LLAMA_API_KEY is empty, so anyone who reaches port ${LLAMA_PORT:-${LLAMA_HOST_PORT:-5002}} can use the model" >&2
+fi
+
+# --- thinking budget: REASONING_BUDGET tokens server-wide (-1 or empty = unlimited) ---
+if [[ -n "${REASONING_BUDGET:-}" && "$REASONING_BUDGET" != "-1" ]]; then
+    [[ "$REASONING_BUDGET" =~ ^[0-9]+$ ]] || fail "REASONING_BUDGET=$REASONING_BUDGET is not a whole number of tokens (or -1)"
+    args+=(--reasoning-budget "$REASONING_BUDGET")
+    [[ -n "${REASONING_BUDGET_MESSAGE:-}" ]] && args+=(--reasoning-budget-message "$REASONING_BUDGET_MESSAGE")
 fi
 
 echo "llama_entrypoint: $server serving $model as '$alias_name' on port ${args[3]}" >&2

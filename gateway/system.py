@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic.dataclasses import dataclass  # the /api/system answers: pydantic schemas without a second copy
 
 import gateway
 from common.db import database_up
