@@ -101,6 +101,29 @@ class Child:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def ensure(script: str) -> str:
+    """Run scripts/ensure_*.sh (built or fetched once, then cached) and return the path it prints."""
+    return subprocess.run([str(ROOT / "scripts" / script)], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def start_llama(log_dir: Path, template_out: Path, **settings: str) -> tuple[str, Child]:
+    """The real CPU llama-server on the small model, started by llama_entrypoint.sh with one slot on a free
+    port; `settings` are the entrypoint's variables (CHAT_TEMPLATE, CONTEXT_SIZE, REASONING_BUDGET, …)."""
+    model = Path(ensure("ensure_small_model.sh"))
+    port = free_port()
+    env = {**os.environ, "LLAMA_SERVER_BIN": ensure("ensure_llama_server.sh"), "LOCAL_MODEL_PATH": str(model.parent),
+           "HF_FILE": model.name, "LLAMA_HOST": "127.0.0.1", "LLAMA_PORT": str(port), "LLAMA_PARALLEL": "1",
+           "RENDERED_TEMPLATE": str(template_out), **settings}
+    child = Child([str(ROOT / "llama_entrypoint.sh")], env, log_dir / f"llama-{port}.log").start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/health", 300, child.proc)
+    except Exception:
+        child.stop()
+        raise
+    return url, child
+
+
 @dataclass
 class Upstream:
     url: str

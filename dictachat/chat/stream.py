@@ -148,6 +148,14 @@ class ThinkSplitter:
         events: list[Event] = []
         rest = self._pending + text
         self._pending = ""
+        if self._assumed == [] and self.in_think:
+            # llama-server with --reasoning-format none repeats the template's `<think>` at the start.
+            head = rest.lstrip()
+            if head and OPEN_TAG.startswith(head):
+                self._pending = rest  # maybe the tag, cut by the chunking: wait for more
+                return events
+            if head.startswith(OPEN_TAG):
+                rest = head[len(OPEN_TAG):]
         while rest:
             if self.in_think:
                 idx = rest.find(CLOSE_TAG)

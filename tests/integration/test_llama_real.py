@@ -9,8 +9,6 @@ writes: the template opens `<think>`, the model writes thinking, `</think>`, the
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,23 +17,13 @@ from typing import Any
 import httpx
 import pytest
 
-from common.chat_template import BUNDLED, render, with_default_system
+from common.chat_template import BUNDLED, read_gguf_template, render, with_default_system
 from common.settings import get_settings
 from dictachat.chat import thinking
 from dictachat.chat.runner import TurnRequest, run_turn
-from dictachat.chat.stream import SSEDecoder, StreamParser, ThinkingDelta
+from dictachat.chat.stream import AnswerDelta, SSEDecoder, StreamParser, ThinkingDelta
 from dictachat.chat.turn import TurnBuilder
-from tests.support import (
-    REDIS_URL,
-    ROOT,
-    Child,
-    Gateway,
-    create_database,
-    drop_database,
-    free_port,
-    start_gateway,
-    wait_http,
-)
+from tests.support import REDIS_URL, Gateway, create_database, drop_database, ensure, start_gateway, start_llama
 
 CONTEXT = 1024
 SYSTEM_PROMPT = 'אתה עוזר "מועיל".'
@@ -43,26 +31,13 @@ THINK_THEN_ANSWER = 'root ::= [a-z ]{0,40} "</think>" " " [A-Za-z ]{1,40}'
 CALL = '{"name": "calculator", "arguments": {"expression": "6*7"}}'
 
 
-def ensure(script: str) -> str:
-    return subprocess.run([str(ROOT / "scripts" / script)], capture_output=True, text=True, check=True).stdout.strip()
-
-
 @pytest.fixture(scope="module")
 def llama(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """llama-server started by llama_entrypoint.sh: SmolLM2, CHAT_TEMPLATE=bundled, one slot, a small context."""
-    model = Path(ensure("ensure_small_model.sh"))
-    port = free_port()
-    env = {**os.environ, "LLAMA_SERVER_BIN": ensure("ensure_llama_server.sh"), "LOCAL_MODEL_PATH": str(model.parent),
-           "HF_FILE": model.name, "LLAMA_HOST": "127.0.0.1", "LLAMA_PORT": str(port), "CONTEXT_SIZE": str(CONTEXT),
-           "LLAMA_PARALLEL": "1", "CHAT_TEMPLATE": "bundled", "SYSTEM_PROMPT": SYSTEM_PROMPT,
-           "RENDERED_TEMPLATE": str(tmp_path_factory.mktemp("llama") / "template.jinja2")}
-    child = Child([str(ROOT / "llama_entrypoint.sh")], env, log_dir / f"llama-{port}.log").start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/health", 300, child.proc)
-        yield url
-    finally:
-        child.stop()
+    """llama-server with SmolLM2, CHAT_TEMPLATE=bundled, SYSTEM_PROMPT around it, a small context."""
+    url, child = start_llama(log_dir, tmp_path_factory.mktemp("llama") / "template.jinja2", CHAT_TEMPLATE="bundled",
+                             CONTEXT_SIZE=str(CONTEXT), SYSTEM_PROMPT=SYSTEM_PROMPT)
+    yield url
+    child.stop()
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +83,21 @@ def test_llama_server_renders_the_bundled_template_as_jinja2_does(llama: str) ->
     assert served == expected
 
 
+def test_the_model_own_template_runs_with_the_system_prompt_around_it(log_dir: Path, tmp_path: Path) -> None:
+    """CHAT_TEMPLATE=model: llama-server runs SmolLM2's own template, SYSTEM_PROMPT added as its system turn."""
+    url, child = start_llama(log_dir, tmp_path / "template.jinja2", CHAT_TEMPLATE="model", SYSTEM_PROMPT=SYSTEM_PROMPT)
+    try:
+        messages = [{"role": "user", "content": "שלום"}]
+        served = httpx.post(url + "/apply-template", json={"messages": messages}, timeout=30).json()["prompt"]
+        props = httpx.get(url + "/props", timeout=30).json()
+    finally:
+        child.stop()
+    own = read_gguf_template(Path(ensure("ensure_small_model.sh")))
+    assert own is not None and props["chat_template"].endswith(own)
+    assert served == render(with_default_system(own, SYSTEM_PROMPT), messages)
+    assert served.startswith(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\nשלום")
+
+
 # --- thinking ---------------------------------------------------------------------------------------
 
 
@@ -124,6 +114,25 @@ def test_forced_thinking_arrives_as_reasoning_content_through_the_gateway(gw: Ga
     assert reasoning.strip() and content.strip() and "</think>" not in content  # the server split them
     assert "".join(e.text for e in events if isinstance(e, ThinkingDelta)) == reasoning
     assert parser.done
+
+
+def test_with_reasoning_format_none_the_chat_streams_thinking_from_the_first_token(gw: Gateway) -> None:
+    # The server leaves the thinking in the content (it repeats the template's <think> first); the chat's
+    # parser, told the template opens <think>, shows it as thinking from the first chunk on, without the tag.
+    resp = chat(gw, gw.frontend_key, forced(THINK_THEN_ANSWER, stream=True, reasoning_format="none"))
+    payloads = [p for p in SSEDecoder().feed(resp.text) if p != "[DONE]"]
+    contents = [d["choices"][0]["delta"].get("content") for d in map(json.loads, payloads) if d["choices"]]
+    contents = [c for c in contents if c]
+    assert "</think>" in "".join(contents)
+    parser = StreamParser(starts_in_thinking=True)
+    per_payload = [parser.feed(p) for p in payloads]
+    first = next(evs for evs in per_payload if any(isinstance(e, ThinkingDelta | AnswerDelta) for e in evs))
+    assert all(isinstance(e, ThinkingDelta) for e in first if isinstance(e, ThinkingDelta | AnswerDelta))
+    events = [e for evs in per_payload for e in evs] + parser.close()
+    thought = "".join(e.text for e in events if isinstance(e, ThinkingDelta))
+    assert thought.strip() and "think>" not in thought
+    answer = "".join(e.text for e in events if isinstance(e, AnswerDelta))
+    assert answer.strip() and answer.strip() == "".join(contents).split("</think>")[1].strip()
 
 
 def test_the_thinking_budget_ends_thinking_and_the_key_budget_wins(gw: Gateway, llama: str) -> None:

@@ -24,7 +24,7 @@ from common.chat_template import (
     render,
     with_default_system,
 )
-from tests.support import ROOT, write_gguf
+from tests.support import ROOT, ensure, write_gguf
 
 TOOLS = [{"type": "function", "function": {"name": "calculator", "description": "Arithmetic",
                                            "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}}}}]
@@ -40,8 +40,7 @@ CONVERSATION: list[dict[str, Any]] = [
 
 @pytest.fixture(scope="module")
 def smollm2() -> Path:
-    out = subprocess.run([str(ROOT / "scripts" / "ensure_small_model.sh")], capture_output=True, text=True, check=True)
-    return Path(out.stdout.strip())
+    return Path(ensure("ensure_small_model.sh"))
 
 
 def bundled() -> str:

@@ -232,6 +232,13 @@ def test_opened_thinking_streams_as_thinking_from_the_first_token() -> None:
     assert not any(isinstance(e, Rethink | Unthink) for e in events)
 
 
+@pytest.mark.parametrize("pieces", [["<think>why</think>Answer"], ["<thi", "nk>why</th", "ink>Answer"], ["\n<think>", "why</think>Answer"]])
+def test_opened_thinking_repeated_by_the_server_is_not_shown(pieces: list[str]) -> None:
+    # llama-server with --reasoning-format none puts the template's <think> back at the start of the content.
+    events = run_open([chunk({"content": p}) for p in pieces] + [chunk(finish="stop")])
+    assert split_text(events) == ("why", "Answer")
+
+
 def test_opened_thinking_never_closed_with_stop_was_the_answer() -> None:
     events = run_open([chunk({"content": "Just an answer"}), chunk(finish="stop")])
     assert any(isinstance(e, Unthink) for e in events)
