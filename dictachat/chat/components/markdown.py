@@ -61,6 +61,24 @@ COMPONENT_MAP: dict[str, Any] = {
 }
 
 
-def markdown(content: rx.Var) -> rx.Component:
+def markdown(content: rx.Var, class_name: str = "md") -> rx.Component:
     """Render model output as Markdown, safely."""
-    return rx.markdown(content, use_raw=False, component_map=COMPONENT_MAP, class_name="md", dir="auto")
+    return rx.markdown(content, use_raw=False, component_map=COMPONENT_MAP, class_name=class_name, dir="auto")
+
+
+@rx.memo
+def markdown_part(text: rx.Var[str]) -> rx.Component:
+    """One block of an answer: React renders it again only when its text changes."""
+    return markdown(text, class_name="md-part")
+
+
+def answer_markdown(settled: rx.Var[list[str]], tail: rx.Var[str]) -> rx.Component:
+    """An answer as settled blocks, each rendered once, then the last (growing while it streams).
+
+    The parts are `display: contents`, so the blocks lay out as one Markdown document."""
+    return rx.el.div(
+        rx.foreach(settled, lambda block: markdown_part(text=block)),
+        markdown_part(text=tail),
+        class_name="md md-parts",
+        dir="auto",
+    )
