@@ -95,7 +95,9 @@ def build_script(messages: list[dict], request_number: int = 0) -> Script:
         result = tool_results[-1].get("content", "")
         answer = f"לפי הכלי: {result}" if hebrew else f"The tool says: {result}"
     elif "[xss]" in question:
-        answer = "Here is markup: <img src=x onerror=alert(1)> and <script>alert(2)</script> done."
+        answer = ("Here is markup: <img src=x onerror=alert(1)> and <script>alert(2)</script> done. "
+                  "Links: [run me](javascript:alert(3)), [data me](data:text/html;base64,PHNjcmlwdD5hbGVydCg0KTwvc2NyaXB0Pg==), "
+                  "[vb me](vbscript:msgbox) and [the docs](https://example.com/docs).")
     elif "[count]" in question:
         answer = f"This is answer number {request_number}."
     elif "[long]" in question:

@@ -11,7 +11,6 @@ from dictachat.chat.components.sidebar import sidebar
 from dictachat.chat.components.welcome import welcome
 from dictachat.chat.state.conversation import ChatState
 from dictachat.chat.state.live import ChatLiveState
-from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
 
@@ -39,9 +38,6 @@ def chat_page() -> rx.Component:
         rx.el.main(
             header(),
             _conversation(),
-            rx.el.button(rx.icon("arrow-down", size=18), type="button", class_name="scroll-bottom",
-                         aria_label=tr("chat.scroll_bottom"),
-                         on_click=rx.call_script("window.dictachat && window.dictachat.scrollToBottom(true)")),
             composer(),
             class_name="chat-main",
         ),

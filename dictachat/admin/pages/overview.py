@@ -6,7 +6,17 @@ import reflex as rx
 
 from dictachat.admin.components.charts import bar_chart, chart_card, line_chart
 from dictachat.admin.components.layout import admin_shell
-from dictachat.admin.components.ui import choice, empty_state, error_callout, loading_or, ltr, section, stat_card, table
+from dictachat.admin.components.ui import (
+    choice,
+    empty_state,
+    error_callout,
+    loading_or,
+    ltr,
+    mono,
+    section,
+    stat_card,
+    table,
+)
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.overview import OverviewState
 from dictachat.ui.i18n import tr, tr_n
@@ -71,7 +81,7 @@ def charts() -> rx.Component:
         chart_card(tr("admin.chart.cost"), bar_chart(data, [("cost", tr("admin.stat.cost"), "green")], ticks, whole=False),
                    "chart-cost", empty=~OverviewState.has_cost, empty_text=tr("admin.empty.cost")),
         chart_card(tr("admin.chart.latency"),
-                   line_chart(data, [("p50", "p50", "blue"), ("p95", "p95", "orange"), ("p99", "p99", "red")], ticks, unit=" ms"),
+                   line_chart(data, [("p50", "p50", "blue"), ("p95", "p95", "orange"), ("p99", "p99", "red")], ticks),
                    "chart-latency"),
         rx.box(
             chart_card(tr("admin.chart.errors"), line_chart(data, [("error_rate", tr("admin.stat.errors"), "red"),
@@ -95,7 +105,10 @@ def ranking(title_key: str, rows: rx.Var, label_key: str, icon: str, test_id: st
                 [tr(label_key), tr("admin.stat.requests"), tr("admin.stat.tokens"), tr("admin.stat.cost")],
                 rx.foreach(rows, lambda r: rx.table.row(
                     rx.table.cell(rx.vstack(rx.text(r["label"], weight="medium"),
-                                            rx.text(r["sub"], size="1", color_scheme="gray"), spacing="0")),
+                                            # The id in one piece: shortened with an ellipsis (whole on hover), never wrapped.
+                                            mono(r["sub"], size="1", color_scheme="gray", title=r["sub"], display="inline-block",
+                                                 max_width="14ch", overflow="hidden", text_overflow="ellipsis"),
+                                            spacing="0")),
                     rx.table.cell(ltr(r["requests"])),
                     rx.table.cell(ltr(r["tokens"])),
                     rx.table.cell(ltr(r["cost"])),

@@ -9,6 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex.vars.base import Var
+
+# Inside a Markdown component function, `props` holds the element's attributes. react-markdown
+# already empties unsafe URLs; a link is kept only for web and mail addresses, anything else
+# (javascript:, data:, vbscript:, an emptied or relative URL) shows as plain text.
+_SAFE_HREF = Var(_js_expr="/^(https?:|mailto:)/i.test(props.href ?? '')", _var_type=bool)
 
 
 def _code_block(code: rx.Var, **props: Any) -> rx.Component:
@@ -55,7 +61,11 @@ COMPONENT_MAP: dict[str, Any] = {
     "blockquote": _auto(rx.el.blockquote),
     "td": _auto(rx.el.td),
     "th": _auto(rx.el.th),
-    "a": lambda text, **props: rx.el.a(text, target="_blank", rel="noopener noreferrer nofollow", **props),
+    "a": lambda text, **props: rx.el.span(
+        rx.cond(_SAFE_HREF, rx.el.a(text, href=Var(_js_expr="props.href", _var_type=str), target="_blank",
+                                    rel="noopener noreferrer nofollow"), text),
+        class_name="md-link",
+    ),
     "code": lambda text, **props: rx.el.code(text, dir="ltr", class_name="inline-code", **props),
     "pre": _code_block,
 }
