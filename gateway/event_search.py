@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
@@ -18,15 +17,17 @@ Order = Literal["asc", "desc"]
 _SORT_COLUMNS = {"time": Event.created_at, "cost": Event.cost_in_usd, "latency": Event.latency_in_ms}
 
 
-@dataclass
-class EventFilter:
-    """Which events to select; `start` is inclusive and `end` exclusive (unix seconds)."""
+class EventFilter(BaseModel):
+    """Which events to select; `start` is inclusive and `end` exclusive (unix seconds).
 
-    key_ids: Sequence[str] = ()
-    tags: Sequence[str] = ()
+    A pydantic model so the admin API's query (`EventsQuery`) is this filter plus a page, not a copy of it.
+    """
+
+    key_ids: list[str] = []
+    tags: list[str] = []
     start: float | None = None
     end: float | None = None
-    status: int | None = None
+    status: int | None = Field(None, ge=100, le=599, description="HTTP status of the events")
     model: str | None = None
     stream: bool | None = None
     cached: bool | None = None
@@ -35,7 +36,7 @@ class EventFilter:
         """SQL conditions for these filters; events must carry every one of `tags`."""
         conds: list[ColumnElement[bool]] = []
         if self.key_ids:
-            conds.append(col(Event.key_id).in_(list(self.key_ids)))
+            conds.append(col(Event.key_id).in_(self.key_ids))
         if self.tags:
             conds.append(has_all(col(Event.tags), self.tags, dialect))
         if self.start is not None:

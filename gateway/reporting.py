@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, func
@@ -46,8 +46,8 @@ class EventReport:
 
 
 @dataclass
-class Usage:
-    """Totals for one key or one model."""
+class Spend:
+    """Spend, requests and tokens of one key or one model."""
 
     key_id: str = ""
     model: str = ""
@@ -90,7 +90,7 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
     count = math.ceil((end - start) / increment)
     if count > MAX_BUCKETS:
         raise GatewayError(400, f"increment: {increment} s gives {count} buckets; at most {MAX_BUCKETS} are allowed")
-    flt = replace(flt, start=start, end=end)
+    flt = flt.model_copy(update={"start": start, "end": end})
     points = [DataPoint(time_stamp=start + i * increment) for i in range(count)]
     columns = (
         col(Event.created_at), col(Event.latency_in_ms), col(Event.prompt_token_count),
@@ -133,19 +133,19 @@ def _totals() -> tuple[ColumnElement[Any], ...]:
     )
 
 
-def key_usage(db: Session, key_id: str, start: float | None = None, end: float | None = None) -> Usage:
+def key_usage(db: Session, key_id: str, start: float | None = None, end: float | None = None) -> Spend:
     """Spend and tokens of one existing key, from its events (all time unless a window is given)."""
     if db.get(Key, key_id) is None:
         raise GatewayError(404, f"key '{key_id}' does not exist")
     conds = EventFilter(key_ids=[key_id], start=start, end=end).conditions(db.get_bind().dialect.name)
     cost, requests, prompt, completion = db.exec(select(*_totals()).where(*conds)).one()
-    return Usage(key_id=key_id, cost_in_usd=float(cost), requests=int(requests),
+    return Spend(key_id=key_id, cost_in_usd=float(cost), requests=int(requests),
                  prompt_token_count=int(prompt), completion_token_count=int(completion))
 
 
 def top_keys(
     db: Session, start: float | None, end: float | None, limit: int, tags: Sequence[str] = ()
-) -> list[Usage]:
+) -> list[Spend]:
     """Keys with the highest spend, then the most requests, with their names."""
     conds = EventFilter(tags=tags, start=start, end=end).conditions(db.get_bind().dialect.name)
     usages = _top(db, "key_id", [*conds, col(Event.key_id) != ""], limit)
@@ -155,13 +155,13 @@ def top_keys(
     return usages
 
 
-def top_models(db: Session, start: float | None, end: float | None, limit: int) -> list[Usage]:
+def top_models(db: Session, start: float | None, end: float | None, limit: int) -> list[Spend]:
     """Models with the highest spend, then the most requests."""
     conds = EventFilter(start=start, end=end).conditions(db.get_bind().dialect.name)
     return _top(db, "model", [*conds, col(Event.model) != ""], limit)
 
 
-def _top(db: Session, attr: str, conds: list[ColumnElement[bool]], limit: int) -> list[Usage]:
+def _top(db: Session, attr: str, conds: list[ColumnElement[bool]], limit: int) -> list[Spend]:
     """Totals grouped by the event column `attr` (key_id or model), biggest spenders first."""
     group = col(getattr(Event, attr))
     cost, requests, prompt, completion = _totals()
@@ -173,7 +173,7 @@ def _top(db: Session, attr: str, conds: list[ColumnElement[bool]], limit: int) -
         .limit(limit)
     )
     return [
-        Usage(**{attr: value}, cost_in_usd=float(c), requests=int(r), prompt_token_count=int(p),
+        Spend(**{attr: value}, cost_in_usd=float(c), requests=int(r), prompt_token_count=int(p),
               completion_token_count=int(t))
         for value, c, r, p, t in db.connection().execute(query).all()
     ]

@@ -7,21 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from gateway.admin.deps import Ctx, run_db, split_values
-from gateway.admin.schemas.events import EventOut, EventsPage, EventsQuery
+from gateway.admin.schemas.events import EventsPage, EventsQuery
+from gateway.event import ProxyEvent
 from gateway.event_search import search_events
 
 router = APIRouter(tags=["events"])
 
 
-async def _page(ctx: Ctx, query: EventsQuery) -> tuple[list[EventOut], int]:
-    rows, total = await run_db(
-        ctx, search_events, query.filter(), query.sort, query.order, query.offset, query.limit
-    )
-    return [EventOut.model_validate(row) for row in rows], total
+async def _page(ctx: Ctx, query: EventsQuery) -> tuple[list[ProxyEvent], int]:
+    rows, total = await run_db(ctx, search_events, query, query.sort, query.order, query.offset, query.limit)
+    return [ProxyEvent.of(row) for row in rows], total
 
 
 @router.get("/api/events")
-async def list_events(ctx: Ctx, response: Response, query: Annotated[EventsQuery, Query()]) -> list[EventOut]:
+async def list_events(ctx: Ctx, response: Response, query: Annotated[EventsQuery, Query()]) -> list[ProxyEvent]:
     """Events newest first (or `sort=cost|latency`, `order=asc|desc`), one page of `limit` (default 100,
     at most 1000) from `offset`; `keyIds`/`tags` repeated or comma-separated. `X-Total-Count` = all matches."""
     query = query.model_copy(update={"key_ids": split_values(query.key_ids), "tags": split_values(query.tags)})

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from babel.numbers import format_decimal
 
+from common.text import comma_list
+
 # (window name, seconds, bucket size) for the time pickers; about 30-60 points per chart.
 WINDOWS: dict[str, tuple[int, int]] = {
     "1h": (3600, 60),
@@ -22,7 +24,7 @@ _TICK_EVERY = {60: 600, 300: 3600, 900: 3 * 3600, 1800: 3 * 3600, 3600: 6 * 3600
 
 def items(text: str) -> list[str]:
     """A form field listing values separated by commas or new lines, as a list without blanks."""
-    return [item.strip() for item in text.replace(",", "\n").splitlines() if item.strip()]
+    return comma_list(text.replace("\r", "").replace("\n", ","))
 
 
 def usd(value: float | None) -> str:

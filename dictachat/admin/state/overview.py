@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import reflex as rx
 
-from dictachat.admin.client import DataPoint, Report, Usage
+from dictachat.admin.client import DataPoint, Report, Spend
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminPage, AdminState, admin_call
 
@@ -75,7 +75,7 @@ def totals(report: Report) -> dict[str, str]:
     }
 
 
-def ranked(rows: list[Usage]) -> list[dict[str, str]]:
+def ranked(rows: list[Spend]) -> list[dict[str, str]]:
     """Top keys (named, with their id underneath) or top models as display rows."""
     return [
         {

@@ -12,7 +12,7 @@ from typing import Any
 
 import reflex as rx
 
-from dictachat.chat import history
+from dictachat.chat import history, thinking
 from dictachat.chat.answer_blocks import AnswerBlocks
 from dictachat.chat.gateway_client import GENERIC
 from dictachat.chat.runner import TurnRequest, run_turn
@@ -219,5 +219,8 @@ def _request(rows: list[dict], settings: ChatSettings) -> TurnRequest:
         temperature=settings.temperature,
         top_p=settings.top_p,
         max_tokens=settings.max_tokens,
+        repeat_penalty=settings.repeat_penalty,
+        reasoning_budget_tokens=thinking.budget(settings.thinking),
         use_tools=settings.use_tools,
+        starts_in_thinking=thinking.template_opens_thinking(),
     )
