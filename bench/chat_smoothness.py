@@ -22,18 +22,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests import support
 from tests.e2e.conftest import BUILD_TIMEOUT_S, BUN, CHROMIUM
-from tests.support import (
-    REDIS_URL,
-    ROOT,
-    Gateway,
-    create_database,
-    drop_database,
-    free_port,
-    start_gateway,
-    start_upstream,
-    wait_http,
-)
 
 # A frame loop notes every gap between two frames; a PerformanceObserver sums the long tasks (> 50 ms).
 PROBE = """
@@ -56,9 +46,9 @@ class Sample:
     idle_gap_ms: float
 
 
-def serve(tree: Path, gateway: Gateway, work: Path, log: Path) -> tuple[str, subprocess.Popen]:
+def serve(tree: Path, gateway: support.Gateway, work: Path, log: Path) -> tuple[str, subprocess.Popen]:
     """Build and serve the dictachat in `tree` (production mode) on a free port."""
-    port = free_port()
+    port = support.free_port()
     env = {**os.environ, "DATABASE_URL": gateway.database_url, "GATEWAY_URL": gateway.proxy_url,
            "GATEWAY_ADMIN_URL": gateway.admin_url, "ADMIN_PASS": gateway.admin_pass, "FRONTEND_API_KEY": gateway.frontend_key,
            "REFLEX_BUN_PATH": BUN, "REFLEX_TELEMETRY_ENABLED": "false", "REFLEX_CHECK_LATEST_VERSION": "false",
@@ -66,8 +56,8 @@ def serve(tree: Path, gateway: Gateway, work: Path, log: Path) -> tuple[str, sub
     args = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
     proc = subprocess.Popen(args, cwd=tree, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/ping", BUILD_TIMEOUT_S, proc)
-    wait_http(url + "/", 60, proc)
+    support.wait_http(url + "/ping", BUILD_TIMEOUT_S, proc)
+    support.wait_http(url + "/", 60, proc)
     return url, proc
 
 
@@ -90,7 +80,7 @@ def measure(page: Page, url: str, tokens: int) -> Sample:
 
 def export(ref: str, into: Path) -> Path:
     """The checkout at `ref`, as files (git archive), to build the baseline from."""
-    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, check=True, capture_output=True).stdout
+    archive = subprocess.run(["git", "archive", ref], cwd=support.ROOT, check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
 
@@ -103,13 +93,13 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-chat-"))
-    upstream = start_upstream(tmp, "bench-upstream")
-    database_url = create_database()
-    gateway = start_gateway(tmp, database_url, upstream.url, REDIS_URL, f"bench:{uuid.uuid4().hex[:8]}:")
+    upstream = support.start_upstream(tmp, "bench-upstream")
+    database_url = support.create_database()
+    gateway = support.start_gateway(tmp, database_url, upstream.url, support.REDIS_URL, f"bench:{uuid.uuid4().hex[:8]}:")
     builds: dict[str, Path] = {}
     if args.baseline:
         builds[f"baseline ({args.baseline})"] = export(args.baseline, Path(tempfile.mkdtemp(prefix="baseline-", dir=tmp)))
-    builds["this checkout"] = ROOT
+    builds["this checkout"] = support.ROOT
     servers: list[subprocess.Popen] = []
     results: dict[tuple[str, int], Sample] = {}
     try:
@@ -139,7 +129,7 @@ def main() -> None:
             proc.wait(30)
         gateway.child.stop()
         upstream.child.stop()
-        drop_database(database_url)
+        support.drop_database(database_url)
 
     base = next(iter(urls))
     print(f"\nchat smoothness · Chromium {CHROMIUM} · 2 ms/token · median of {args.repeat} · {time.strftime('%Y-%m-%d %H:%M')}")
