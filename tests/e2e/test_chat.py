@@ -384,6 +384,12 @@ def test_rate_limit_says_when_to_retry(page: Page, app_stack: AppStack) -> None:
     finally:
         admin.patch(f"/api/key-management/keys/{frontend['keyId']}", json={"rateLimitOverTime": 0, "rateLimitUnit": ""}).raise_for_status()
         admin.close()
+        # The gateway hears of the change through its invalidation channel; the next test must not
+        # meet the old limit, so wait until the key is served again.
+        assert poll(lambda: httpx.post(app_stack.gateway_url + "/v1/chat/completions", timeout=10,
+                                       headers={"Authorization": f"Bearer {app_stack.frontend_key}"},
+                                       json={"model": "scripted-model", "messages": [{"role": "user", "content": "ok?"}]},
+                                       ).status_code == 200)
 
 
 # --- safety ----------------------------------------------------------------------------------
