@@ -17,6 +17,7 @@ from starlette.types import Send
 from common.settings import Settings
 from common.usage import TokenUsage
 from gateway import access, cache, cost, metrics, reasoning_budget
+from gateway.admission import Admission, Gate
 from gateway.config import ConfigCache, Provider
 from gateway.errors import GatewayError, error_body
 from gateway.event import ProxyEvent
@@ -24,6 +25,7 @@ from gateway.events import EventRecorder, clean
 from gateway.limits import Limiter
 from gateway.models import Key
 from gateway.proxy import plan as plans
+from gateway.proxy.disconnect import ClientGone, unless_gone
 from gateway.proxy.request import Arrival, ChatBody, ProxyRequest, read_body, request_timeout
 from gateway.routing import Deployments
 from gateway.store import Store
@@ -64,6 +66,7 @@ class Outcome:
     response: list[bytes] | None = None
     cache_hit: bool = False
     streaming: aiohttp.ClientResponse | None = None  # an upstream stream, released once the run ends
+    admission: Admission = field(default_factory=Admission)  # the key's quotas and the model slot it holds
 
     def settle(self, status: int, error: str = "") -> None:
         """What the request came to, as far as known now (a stream settles again when it ends)."""
@@ -94,6 +97,7 @@ class Outcome:
             time_to_first_token_ms=ttft,
             cache_hit=self.cache_hit,
             upstream=clean(self.upstream, 1024),
+            queue_wait_ms=self.admission.queue_wait_ms,
             error=clean(self.error, 4000),
             request=clean(self.raw.decode(errors="replace")) if logs_request else None,
             response=clean(b"".join(self.response or ()).decode(errors="replace")) if logs_response else None,
@@ -108,8 +112,9 @@ class Forwarder:
     """
 
     def __init__(self, settings: Settings, config: ConfigCache, store: Store, limiter: Limiter, deployments: Deployments,
-                 recorder: EventRecorder, session: aiohttp.ClientSession) -> None:
+                 recorder: EventRecorder, session: aiohttp.ClientSession, gate: Gate) -> None:
         self.settings = settings
+        self.gate = gate
         self.config = config
         self.store = store
         self.limiter = limiter
@@ -125,13 +130,13 @@ class Forwarder:
         answering = False
         try:
             request = await self._parse(http, arrival, outcome)  # 413, 401, 400, 404, 403
-            headers = await self._admit(request)  # 429: rate limit and budget
+            headers = await self._admit(request, outcome)  # 429: rate limit, budget, concurrency, tokens
             response = await self._from_cache(request, outcome, headers)
-            if response is None:
-                response = await self._forward(request, outcome, headers)
+            if response is None:  # 503 after the longest wait for a model slot; a client that leaves stops it
+                response = await unless_gone(http, self._forward(request, outcome, headers))
             answering = True
             await response(http.scope, http.receive, send)
-        except ClientDisconnect:
+        except (ClientDisconnect, ClientGone):
             outcome.settle(499, CLIENT_GONE if answering else UNANSWERED)
         except GatewayError as err:
             outcome.settle(err.status, err.message)
@@ -170,10 +175,12 @@ class Forwarder:
             return plans.for_route(snapshot, path_params["route"], key, g.upstream_retries, g.cache_ttl_s)
         return plans.for_model(snapshot, model, key, g.upstream_retries, g.cache_ttl_s)
 
-    async def _admit(self, request: ProxyRequest) -> dict[str, str]:
-        """Count the request against its key's rate limit and check its budgets; the headers every answer carries."""
+    async def _admit(self, request: ProxyRequest, outcome: Outcome) -> dict[str, str]:
+        """Count the request against its key's rate limit, check its budgets, take its place among the key's
+        requests in flight and reserve its tokens; the headers every answer carries."""
         decision = await self.limiter.admit(request.key)
-        headers = decision.headers() if decision else {}
+        await self.gate.enter(outcome.admission, request.key, len(request.chat.raw), request.chat.payload, request.arrival.id)
+        headers = {**(decision.headers() if decision else {}), **outcome.admission.headers()}
         headers["x-event-id"] = request.arrival.id
         return headers
 
@@ -218,7 +225,9 @@ class Forwarder:
             tried: set[str] = set()
             body = self._body_for(request, step)
             for _ in range(step.attempts):
-                url = await self.deployments.pick(step.provider, tried)
+                url = await self.gate.slot(outcome.admission, step.provider, request.key, tried)
+                if url is None:  # not slot-limited: LiteLLM picks as before
+                    url = await self.deployments.pick(step.provider, tried)
                 if url is None:
                     tried.clear()
                     url = await self.deployments.pick(step.provider, tried)
@@ -230,6 +239,7 @@ class Forwarder:
                                                step.timeout_s or request.timeout_s)
                     return resp, step
                 except UpstreamFailure as failure:
+                    self.gate.free_slot(outcome.admission, failed=True)
                     metrics.UPSTREAM_ERRORS.labels(url).inc()
                     self.deployments.failed(step.provider, url, failure.message, failure.status)
                     last = failure
@@ -268,6 +278,7 @@ class Forwarder:
     def _account(self, arrival: Arrival, outcome: Outcome) -> None:
         """Record the event, count the metrics and the spend; never awaits (it runs in a cancelled stream's finally)."""
         usage, provider = outcome.answer.usage, outcome.answered_by
+        self.gate.leave(outcome.admission, outcome.status, usage, reached_upstream=bool(outcome.upstream))
         price = 0.0
         if provider is not None and usage is not None:
             g = self.settings.gateway
