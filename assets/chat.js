@@ -15,7 +15,9 @@
 
   function showButton(el) {
     var main = el.closest(".chat-main");
-    if (main) main.dataset.away = stick || nearBottom(el) ? "0" : "1";
+    var away = stick || nearBottom(el) ? "0" : "1";
+    // Written only when it changes: each write restyles the page, many times a second while streaming.
+    if (main && main.dataset.away !== away) main.dataset.away = away;
   }
 
   function scrollToBottom(force) {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from dictachat import history
+from dictachat.chat import history
 from dictachat.tools import run_tool
 
 OUT = Path(__file__).with_name("chat.png")

@@ -32,6 +32,7 @@ class DataPoint:
     latency_in_ms_95th: float = 0.0
     latency_in_ms_99th: float = 0.0
     error_count: int = 0
+    cancelled_count: int = 0
     cache_hit_count: int = 0
     latencies: list[float] = field(default_factory=list, repr=False)
 
@@ -41,6 +42,7 @@ class EventReport:
     data_points: list[DataPoint]
     latency_in_ms_median: float
     latency_in_ms_99th: float
+    latency_in_ms_95th: float = 0.0
 
 
 @dataclass
@@ -65,9 +67,18 @@ def percentile(ordered: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+CLIENT_CLOSED = 499  # the client went away (the chat's Stop) before the answer ended
+
+
+def is_cancelled(status: int) -> bool:
+    """The client stopped the request itself: its own category, not a failure of the gateway or model."""
+    return status == CLIENT_CLOSED
+
+
 def is_error(status: int, error: str) -> bool:
-    """A request failed if the gateway answered >= 400 or the event records an error (e.g. a cut stream)."""
-    return status >= 400 or bool(error)
+    """A request failed if the gateway answered >= 400 or the event records an error (e.g. a cut
+    stream), unless the client cancelled it."""
+    return not is_cancelled(status) and (status >= 400 or bool(error))
 
 
 def report_events(db: Session, flt: EventFilter, start: int, end: int, increment: int) -> EventReport:
@@ -95,12 +106,13 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
         point.completion_token_count += completion
         point.cost_in_usd += cost
         point.error_count += is_error(status, error)
+        point.cancelled_count += is_cancelled(status)
         point.cache_hit_count += bool(cached)
         point.latencies.append(latency)
     for point in points:
         _summarize(point)
     overall = sorted(latency for point in points for latency in point.latencies)
-    return EventReport(points, percentile(overall, 0.5), percentile(overall, 0.99))
+    return EventReport(points, percentile(overall, 0.5), percentile(overall, 0.99), percentile(overall, 0.95))
 
 
 def _summarize(point: DataPoint) -> None:

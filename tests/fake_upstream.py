@@ -1,7 +1,8 @@
 """A scripted OpenAI-compatible upstream for deterministic tests.
 
 Markers in the last user message pick the script: `[reasoning]`, `[tool:NAME {json}]`, `[slow]`,
-`[error]`, `[cut]`, `[xss]`, `[long]`, `[chunks:N]` (N answer chunks, no thinking), `[delay:S]` (wait S seconds
+`[error]`, `[cut]`, `[xss]`, `[long]`, `[chunks:N]` (N answer chunks, no thinking), `[md:N]` (an N-token
+Markdown answer at 2 ms a token: headings, paragraphs, lists, code, tables), `[delay:S]` (wait S seconds
 before answering), `[pace:S]` (spread the answer over S seconds), `[hold]` (wait until POST /_release),
 `[status:N]` (an HTML error page with status N); Hebrew in the question gets a Hebrew answer.
 `--slots N` makes it a llama-server stand-in: N requests at a time, the rest wait first-come-first-served,
@@ -27,6 +28,7 @@ _HEBREW = re.compile(r"[\u0590-\u05FF]")
 _CHUNKS = re.compile(r"\[chunks:(\d+)\]")
 _DELAY = re.compile(r"\[delay:([\d.]+)\]")
 _STATUS = re.compile(r"\[status:(\d{3})\]")
+_MARKDOWN = re.compile(r"\[md:(\d+)\]")
 _PACE = re.compile(r"\[pace:([\d.]+)\]")
 
 
@@ -69,6 +71,20 @@ def _words(text: str) -> list[str]:
     return [w + " " for w in text.split(" ")]
 
 
+def markdown_tokens(count: int) -> list[str]:
+    """A long Markdown answer, as `count` streamed pieces of about a word each."""
+    sections = []
+    n = 0
+    while sum(len(_words(s)) for s in sections) < count:
+        n += 1
+        prose = " ".join(f"**point {n}.{i}** explains _why_ the `value` matters" if i % 3 == 0 else f"sentence{i}"
+                         for i in range(30))
+        items = "\n".join(f"- item {n}.{i}: a [link](https://example.com/{i}) and `code`" for i in range(5))
+        code = f"```python\ndef f{n}(x):\n    return x * {n}\n```" if n % 2 else "| a | b |\n|---|---|\n| 1 | 2 |"
+        sections.append(f"## Section {n}\n\n{prose}\n\n{items}\n\n{code}\n\n")
+    return _words("".join(sections))[:count]
+
+
 def build_script(messages: list[dict], request_number: int = 0) -> Script:
     """Choose the scripted reply from the conversation (`request_number` counts chat requests from 1)."""
     question = _last_user(messages)
@@ -88,7 +104,9 @@ def build_script(messages: list[dict], request_number: int = 0) -> Script:
         result = tool_results[-1].get("content", "")
         answer = f"לפי הכלי: {result}" if hebrew else f"The tool says: {result}"
     elif "[xss]" in question:
-        answer = "Here is markup: <img src=x onerror=alert(1)> and <script>alert(2)</script> done."
+        answer = ("Here is markup: <img src=x onerror=alert(1)> and <script>alert(2)</script> done. "
+                  "Links: [run me](javascript:alert(3)), [data me](data:text/html;base64,PHNjcmlwdD5hbGVydCg0KTwvc2NyaXB0Pg==), "
+                  "[vb me](vbscript:msgbox) and [the docs](https://example.com/docs).")
     elif "[count]" in question:
         answer = f"This is answer number {request_number}."
     elif "[long]" in question:
@@ -102,6 +120,11 @@ def build_script(messages: list[dict], request_number: int = 0) -> Script:
     if chunks:
         script.thinking = ""
         script.answer_parts = [f"w{i} " for i in range(int(chunks.group(1)))]
+    markdown = _MARKDOWN.search(question)
+    if markdown:
+        script.thinking = ""
+        script.answer_parts = markdown_tokens(int(markdown.group(1)))
+        script.delay_s = 0.002
     if "[slow]" in question:
         script.answer_parts = _words(" ".join(f"slow{i}" for i in range(400)))
         script.delay_s = 0.05

@@ -81,12 +81,14 @@ class DataPoint(TypedDict, total=False):
     latencyInMs95th: float
     latencyInMs99th: float
     errorCount: int
+    cancelledCount: int
     cacheHitCount: int
 
 
 class Report(TypedDict, total=False):
     dataPoints: list[DataPoint]
     latencyInMsMedian: float
+    latencyInMs95th: float
     latencyInMs99th: float
 
 

@@ -6,23 +6,20 @@ import reflex as rx
 
 from dictachat.chat.components.composer import composer
 from dictachat.chat.components.header import header
-from dictachat.chat.components.message import assistant_message, message
+from dictachat.chat.components.message import message
 from dictachat.chat.components.sidebar import sidebar
 from dictachat.chat.components.welcome import welcome
 from dictachat.chat.state.conversation import ChatState
 from dictachat.chat.state.live import ChatLiveState
-from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
 
 def _conversation() -> rx.Component:
-    show_live = ChatLiveState.streaming & (ChatLiveState.live_conv_id == ChatState.conv_id)
     return rx.el.div(
         rx.cond(
-            ChatState.has_messages | ChatLiveState.streaming,
+            ChatState.has_messages,
             rx.el.div(
                 rx.foreach(ChatState.messages, message),
-                rx.cond(show_live, assistant_message(ChatLiveState.live, rx.Var.create(True), live=True)),
                 class_name="chat-column",
                 id="chat-column",
             ),
@@ -41,9 +38,6 @@ def chat_page() -> rx.Component:
         rx.el.main(
             header(),
             _conversation(),
-            rx.el.button(rx.icon("arrow-down", size=18), type="button", class_name="scroll-bottom",
-                         aria_label=tr("chat.scroll_bottom"),
-                         on_click=rx.call_script("window.dictachat && window.dictachat.scrollToBottom(true)")),
             composer(),
             class_name="chat-main",
         ),

@@ -45,8 +45,8 @@ class TurnRequest:
 
 
 class Throttle:
-    """Call an update at most every `interval` seconds; longer answers update less often, since each
-    update re-renders the whole Markdown of the answer in the browser."""
+    """Call an update at most every `interval` seconds; longer answers update a little less often, so
+    the number of websocket messages of a long answer stays bounded."""
 
     def __init__(self, base_s: float = 0.06, max_s: float = 0.25, clock: Callable[[], float] = time.monotonic) -> None:
         self._base, self._max, self._clock = base_s, max_s, clock

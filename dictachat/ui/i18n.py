@@ -1,12 +1,21 @@
-"""UI labels in Hebrew and English: one flat dict per language.
+"""UI labels in Hebrew and English: one flat dict per language, and labels that count.
 
 Pages add their keys here (prefix them by page, e.g. `admin.keys.title`); `t(key, lang)` looks a
-label up in Python and `tr(key)` gives a reactive label that follows the language toggle.
+label up in Python and `tr(key)` gives a reactive label that follows the language toggle. A label
+with a number has one form per CLDR plural category (Hebrew: one, two, other; English: one, other);
+Babel picks the form and formats the number — in Python with `plural()`, in the browser with
+`tr_n()`, whose JavaScript Babel compiles from the same CLDR rules.
 """
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
+from babel import Locale
+from babel.numbers import format_decimal
+from babel.plural import to_javascript
+from reflex.vars.base import Var
 
 from dictachat.ui.lang import LangState
 
@@ -38,18 +47,15 @@ EN: dict[str, str] = {
     "chat.stopped": "Stopped",
     # Thinking and tools
     "chat.thinking": "Thinking…",
-    "chat.thought_for": "Thought for {n} s",
     "chat.tool": "Tool",
     "chat.tool_running": "Running…",
     "chat.tool_args": "Arguments",
     "chat.tool_result": "Result",
     # Usage
-    "chat.tokens": "tokens",
     "chat.tok_s": "tok/s",
     "chat.prompt_tokens": "prompt",
     "chat.completion_tokens": "completion",
     # Errors
-    "chat.err.rate_limit": "Rate limit reached, try again in {n} s.",
     "chat.err.rate_limit_plain": "Rate limit reached, try again shortly.",
     "chat.err.unavailable": "The model is not available right now. Please retry in a moment.",
     "chat.err.auth": "The chat is not authorised by the gateway (check FRONTEND_API_KEY).",
@@ -105,8 +111,10 @@ EN: dict[str, str] = {
     "admin.time": "Time",
     "admin.key": "Key",
     "admin.model": "Model",
-    "admin.requests": "requests",
-    "admin.hits": "hits",
+    "admin.succeeded": "Succeeded",
+    "admin.errors": "Errors",
+    "admin.cancelled": "Cancelled by the client",
+    "admin.empty.cost": "No cost in this window (requests to unpriced models cost $0; set prices on the provider).",
     "admin.prompt": "Prompt",
     "admin.completion": "Completion",
     "admin.err.call": "The gateway refused or failed: {msg}",
@@ -135,7 +143,7 @@ EN: dict[str, str] = {
     "admin.chart.requests": "Requests over time",
     "admin.chart.tokens": "Tokens: prompt vs completion",
     "admin.chart.cost": "Spend (USD)",
-    "admin.chart.latency": "Latency p50 / p95 (ms)",
+    "admin.chart.latency": "Latency p50 / p95 / p99 (ms)",
     "admin.chart.errors": "Error and cache hit rates",
     "admin.top_keys": "Top keys",
     "admin.top_models": "Top models",
@@ -299,16 +307,13 @@ HE: dict[str, str] = {
     "chat.disclaimer": "המודל עלול לטעות. כדאי לבדוק מידע חשוב.",
     "chat.stopped": "נעצר",
     "chat.thinking": "חושב…",
-    "chat.thought_for": "חשב במשך {n} שנ׳",
     "chat.tool": "כלי",
     "chat.tool_running": "רץ…",
     "chat.tool_args": "ארגומנטים",
     "chat.tool_result": "תוצאה",
-    "chat.tokens": "טוקנים",
     "chat.tok_s": "טוקנים לשנייה",
     "chat.prompt_tokens": "קלט",
     "chat.completion_tokens": "פלט",
-    "chat.err.rate_limit": "הגעתם למגבלת הקצב, נסו שוב בעוד {n} שניות.",
     "chat.err.rate_limit_plain": "הגעתם למגבלת הקצב, נסו שוב בעוד רגע.",
     "chat.err.unavailable": "המודל אינו זמין כרגע. נסו שוב בעוד רגע.",
     "chat.err.auth": "השער אינו מאשר את הצ׳אט (בדקו את FRONTEND_API_KEY).",
@@ -363,8 +368,10 @@ HE: dict[str, str] = {
     "admin.time": "זמן",
     "admin.key": "מפתח",
     "admin.model": "מודל",
-    "admin.requests": "בקשות",
-    "admin.hits": "פגיעות",
+    "admin.succeeded": "הצליחו",
+    "admin.errors": "שגיאות",
+    "admin.cancelled": "בוטלו על ידי הלקוח",
+    "admin.empty.cost": "אין עלות בטווח הזה (בקשות למודלים ללא מחיר עולות ‎$0; אפשר לקבוע מחירים אצל הספק).",
     "admin.prompt": "קלט",
     "admin.completion": "פלט",
     "admin.err.call": "השער סירב או נכשל: {msg}",
@@ -393,7 +400,7 @@ HE: dict[str, str] = {
     "admin.chart.requests": "בקשות לאורך זמן",
     "admin.chart.tokens": "טוקנים: קלט מול פלט",
     "admin.chart.cost": "עלות (דולר)",
-    "admin.chart.latency": "זמן תגובה p50 / p95 (מילישניות)",
+    "admin.chart.latency": "זמן תגובה p50 / p95 / p99 (מילישניות)",
     "admin.chart.errors": "שיעור שגיאות ופגיעות מטמון",
     "admin.top_keys": "המפתחות המובילים",
     "admin.top_models": "המודלים המובילים",
@@ -534,6 +541,32 @@ HE: dict[str, str] = {
 
 LABELS: dict[str, dict[str, str]] = {"en": EN, "he": HE}
 
+# Labels with a number: one text per CLDR plural category, `{n}` where the number goes.
+PLURALS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "chat.thought_for": {"one": "Thought for {n} second", "other": "Thought for {n} seconds"},
+        "chat.err.rate_limit": {"one": "Rate limit reached, try again in {n} second.",
+                                "other": "Rate limit reached, try again in {n} seconds."},
+        "chat.n_tokens": {"one": "{n} token", "other": "{n} tokens"},
+        "admin.n_requests": {"one": "{n} request", "other": "{n} requests"},
+        "admin.n_errors": {"one": "{n} error", "other": "{n} errors"},
+        "admin.n_cancelled": {"one": "{n} cancelled by the client", "other": "{n} cancelled by the client"},
+        "admin.n_hits": {"one": "{n} hit", "other": "{n} hits"},
+    },
+    "he": {
+        "chat.thought_for": {"one": "חשב שנייה אחת", "two": "חשב שתי שניות", "other": "חשב {n} שניות"},
+        "chat.err.rate_limit": {"one": "הגעתם למגבלת הקצב, נסו שוב בעוד שנייה.",
+                                "two": "הגעתם למגבלת הקצב, נסו שוב בעוד שתי שניות.",
+                                "other": "הגעתם למגבלת הקצב, נסו שוב בעוד {n} שניות."},
+        "chat.n_tokens": {"one": "טוקן אחד", "two": "שני טוקנים", "other": "{n} טוקנים"},
+        "admin.n_requests": {"one": "בקשה אחת", "two": "שתי בקשות", "other": "{n} בקשות"},
+        "admin.n_errors": {"one": "שגיאה אחת", "two": "שתי שגיאות", "other": "{n} שגיאות"},
+        "admin.n_cancelled": {"one": "אחת בוטלה על ידי הלקוח", "two": "שתיים בוטלו על ידי הלקוח",
+                              "other": "{n} בוטלו על ידי הלקוח"},
+        "admin.n_hits": {"one": "פגיעה אחת", "two": "שתי פגיעות", "other": "{n} פגיעות"},
+    },
+}
+
 
 def t(key: str, lang: str = "he", **fmt: object) -> str:
     """The label for `key` in `lang` (falls back to English, then to the key itself)."""
@@ -546,9 +579,23 @@ def tr(key: str) -> rx.Var:
     return rx.cond(LangState.is_he, t(key, "he"), t(key, "en"))
 
 
+def plural(key: str, n: int, lang: str = "he") -> str:
+    """The form of a counting label that `n` takes in `lang` (CLDR rules), with `n` formatted."""
+    forms = PLURALS.get(lang, PLURALS["en"])[key]
+    text = forms.get(Locale.parse(lang).plural_form(n), forms["other"])
+    return text.replace("{n}", format_decimal(n, locale=lang))
+
+
+def plural_js(key: str, lang: str) -> str:
+    """`plural(key, ·, lang)` as a JavaScript function: Babel compiles the CLDR rule, Intl formats the number."""
+    forms = json.dumps(PLURALS[lang][key], ensure_ascii=False)
+    rule = to_javascript(Locale.parse(lang).plural_form)
+    return (f"((n) => {{ const forms = {forms}; const text = forms[{rule}(n)] ?? forms.other; "
+            f"return text.replace('{{n}}', new Intl.NumberFormat({json.dumps(lang)}).format(n)); }})")
+
+
 def tr_n(key: str, n: rx.Var) -> rx.Var:
-    """A label with an `{n}` placeholder filled from a Var (e.g. "Thought for {n} s")."""
-    he_pre, _, he_post = t(key, "he").partition("{n}")
-    en_pre, _, en_post = t(key, "en").partition("{n}")
-    number = n.to_string()
-    return rx.cond(LangState.is_he, he_pre + number + he_post, en_pre + number + en_post)
+    """A counting label for a number the browser holds, following the language toggle."""
+    forms: dict[str, Var[str]] = {lang: Var(_js_expr=f"{plural_js(key, lang)}({n._js_expr})", _var_type=str,
+                       _var_data=n._get_all_var_data()) for lang in ("he", "en")}
+    return rx.cond(LangState.is_he, forms["he"], forms["en"])

@@ -77,7 +77,7 @@ def test_thinking_is_live_then_collapses_and_the_answer_is_markdown(page: Page, 
     expect(thinking.locator("summary")).to_contain_text("Thinking…")
     expect(thinking.locator(".thinking-text")).to_contain_text("step by step")
 
-    expect(thinking.locator("summary")).to_contain_text(re.compile(r"Thought for \d+ s"), timeout=TIMEOUT_MS)
+    expect(thinking.locator("summary")).to_contain_text(re.compile(r"Thought for \d+ seconds?"), timeout=TIMEOUT_MS)
     expect(thinking).not_to_have_attribute("open", "")
     wait_idle(page)
     answer = last_answer(page).locator(".answer")
@@ -117,6 +117,12 @@ def test_long_answer_streams_in_batched_updates(page: Page, app_stack: AppStack)
     assert 1 <= len(live_updates) < 400, len(live_updates)
 
 
+def overlaps(a, b) -> bool:  # type: ignore[no-untyped-def]
+    first, second = a.bounding_box(), b.bounding_box()
+    return not (first["x"] + first["width"] <= second["x"] or second["x"] + second["width"] <= first["x"]
+                or first["y"] + first["height"] <= second["y"] or second["y"] + second["height"] <= first["y"])
+
+
 def distance_from_bottom(page: Page) -> float:
     return page.locator("#chat-scroll").evaluate("el => el.scrollHeight - el.scrollTop - el.clientHeight")
 
@@ -133,6 +139,7 @@ def test_auto_scroll_follows_the_answer_until_the_reader_scrolls_up(page: Page, 
     page.locator("#chat-scroll").hover()
     page.mouse.wheel(0, -400)
     expect(page.locator(".scroll-bottom")).to_be_visible()
+    assert not overlaps(page.locator(".scroll-bottom"), page.locator("#chat-scroll"))  # it covers no message
     expect(answer).to_contain_text("slow200", timeout=TIMEOUT_MS)
     assert distance_from_bottom(page) > 150  # the reader's position was kept while text kept coming
 
@@ -167,6 +174,21 @@ def test_hebrew_is_rtl_english_is_ltr_and_code_stays_ltr(page: Page, app_stack: 
     assert direction(page.locator(".msg-user .bubble").last) == "ltr"
     page.locator("#composer").fill("עברית")
     assert direction(page.locator("#composer")) == "rtl"
+
+
+def test_hebrew_sidebar_titles_share_one_edge_whatever_their_first_letter(page: Page, app_stack: AppStack) -> None:
+    open_chat(page, app_stack, lang="he")
+    for text in ("GPT או DictaLM? השוואה", "מה השעה בירושלים?"):
+        send(page, text)
+        wait_idle(page)
+        page.locator(".new-chat-btn").click()
+    titles = page.locator(".conv-title")
+    expect(titles.filter(has_text="GPT או")).to_have_count(1, timeout=TIMEOUT_MS)
+    # The right edge of each title's text (a Range measures the text, not the full-width box).
+    edges = [titles.filter(has_text=t).evaluate(
+        "el => { const r = document.createRange(); r.selectNodeContents(el); return r.getBoundingClientRect().right; }")
+        for t in ("GPT או", "מה השעה")]
+    assert abs(edges[0] - edges[1]) < 2, edges
 
 
 def test_language_toggle_switches_labels_and_layout(page: Page, app_stack: AppStack) -> None:
@@ -358,10 +380,16 @@ def test_rate_limit_says_when_to_retry(page: Page, app_stack: AppStack) -> None:
         wait_idle(page)
         send(page, "two")
         wait_idle(page)
-        expect(last_answer(page).locator(".error-callout")).to_contain_text(re.compile(r"Rate limit reached, try again in \d+ s"))
+        expect(last_answer(page).locator(".error-callout")).to_contain_text(re.compile(r"Rate limit reached, try again in \d+ seconds?\."))
     finally:
         admin.patch(f"/api/key-management/keys/{frontend['keyId']}", json={"rateLimitOverTime": 0, "rateLimitUnit": ""}).raise_for_status()
         admin.close()
+        # The gateway hears of the change through its invalidation channel; the next test must not
+        # meet the old limit, so wait until the key is served again.
+        assert poll(lambda: httpx.post(app_stack.gateway_url + "/v1/chat/completions", timeout=10,
+                                       headers={"Authorization": f"Bearer {app_stack.frontend_key}"},
+                                       json={"model": "scripted-model", "messages": [{"role": "user", "content": "ok?"}]},
+                                       ).status_code == 200)
 
 
 # --- safety ----------------------------------------------------------------------------------
@@ -378,6 +406,11 @@ def test_html_in_model_output_is_shown_as_text_not_run(page: Page, app_stack: Ap
     expect(answer).to_contain_text("<script>alert(2)</script>")
     assert answer.locator("img, script").count() == 0
     assert page.locator(".chat-column img").count() == 0
+    # Unsafe link schemes are plain text, not links (not even links to the chat itself).
+    for text in ("run me", "data me", "vb me"):
+        expect(answer).to_contain_text(text)
+        expect(answer.locator("a", has_text=text)).to_have_count(0)
+    expect(answer.locator("a", has_text="the docs")).to_have_attribute("href", "https://example.com/docs")
     page.wait_for_timeout(500)
     assert dialogs == []
 

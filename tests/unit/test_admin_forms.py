@@ -94,7 +94,8 @@ def test_overview_totals_are_the_sums_of_the_charted_buckets() -> None:
     assert summary["cost"] == "$0.0004" and summary["error_rate"] == "20.0%" and summary["cache_rate"] == "40.0%"
     rows = chart_rows(POINTS, 60)
     assert [r["requests"] for r in rows] == [0, 4, 1]  # in time order
-    assert rows[1]["errors"] == 25.0 and rows[1]["cache"] == 50.0 and rows[0]["errors"] == 0
+    assert rows[1]["error_rate"] == 25.0 and rows[1]["cache_rate"] == 50.0
+    assert rows[0]["error_rate"] is None and rows[0]["p50"] is None  # no requests: a gap in the line, not a zero
 
 
 def test_no_traffic_shows_dashes_not_zero_latency() -> None:
@@ -137,7 +138,7 @@ def test_key_rows_show_limits_spend_and_expiry() -> None:
     key = {"keyId": "k1", "name": "web", "rateLimitOverTime": 20, "rateLimitUnit": "m", "costLimitInUsd": 5,
            "costLimitInUsdOverTime": 1, "costLimitInUsdUnit": "d", "expiresAt": 1_000, "createdAt": 500}
     row = key_row(key, {"costInUsd": 0.25, "requests": 1200}, now=2_000)
-    assert (row.rate, row.cost_limit, row.spend, row.requests) == ("20 / m", "$5.00 · $1.00 / d", "$0.2500", "1,200")
+    assert (row.rate, row.cost_limit, row.spend, row.requests) == ("20 / m", "$5.00 · $1.00 / d", "$0.2500", 1200)
     assert row.expired and row.expires
     assert not key_row({**key, "expiresAt": 3_000}, {}, now=2_000).expired
     assert key_row({"keyId": "k2"}, {}, now=2_000).expires == ""

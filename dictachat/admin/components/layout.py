@@ -87,7 +87,7 @@ def sidebar(active: str) -> rx.Component:
         rx.box(footer_actions(), padding="0.5rem"),
         width=SIDEBAR_WIDTH,
         min_width=SIDEBAR_WIDTH,
-        height="100vh",
+        height="100dvh",
         position="sticky",
         top="0",
         padding="1.25rem 0.75rem",
@@ -113,6 +113,10 @@ def topbar(active: str) -> rx.Component:
         padding="0.75rem 1rem 0.5rem",
         background="var(--gray-2)",
         border_bottom="1px solid var(--gray-a4)",
+        # The navigation stays on screen while the page scrolls under it.
+        position="sticky",
+        top="0",
+        z_index="10",
         display=rx.breakpoints(initial="flex", md="none"),
         spacing="2",
     )
@@ -161,6 +165,7 @@ def admin_shell(active: str, title: rx.Var | str, subtitle: rx.Var | str, *conte
                 max_width="1400px",
                 margin_x="auto",
                 width="100%",
+                data_testid="admin-content",
             ),
             flex="1",
             min_width="0",

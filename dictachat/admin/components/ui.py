@@ -129,6 +129,7 @@ def ltr(*values: rx.Var | str, **props) -> rx.Component:
 
 
 def mono(value: rx.Var | str, **props) -> rx.Component:
+    """An id (key id, UUID) in monospace, left-to-right and never wrapped in the middle."""
     return rx.code(value, variant="ghost", style={"direction": "ltr", "unicode_bidi": "isolate", "white_space": "nowrap"}, **props)
 
 

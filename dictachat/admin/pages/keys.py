@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.admin.components.charts import area_chart
+from dictachat.admin.components.charts import bar_chart
 from dictachat.admin.components.layout import admin_shell
 from dictachat.admin.components.ui import (
     card,
@@ -20,7 +20,7 @@ from dictachat.admin.components.ui import (
 )
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.keys import COST_UNITS, RATE_UNITS, TOKEN_UNITS, KeyRow, KeysState
-from dictachat.ui.i18n import tr
+from dictachat.ui.i18n import tr, tr_n
 from dictachat.ui.lang import LangState
 
 
@@ -89,7 +89,7 @@ def key_table_row(row: KeyRow) -> rx.Component:
         rx.table.cell(rx.vstack(ltr(rx.cond(row.rate != "", row.rate, "—"), size="2"),
                                 ltr(row.cost_limit, size="1", color_scheme="gray"),
                                 ltr(row.share, size="1", color_scheme="gray", data_testid="key-share"), spacing="0")),
-        rx.table.cell(rx.vstack(ltr(row.spend, weight="medium"), rx.text(row.requests, " ", tr("admin.requests"), size="1",
+        rx.table.cell(rx.vstack(ltr(row.spend, weight="medium"), rx.text(tr_n("admin.n_requests", row.requests), size="1",
                                                                             color_scheme="gray"), spacing="0")),
         rx.table.cell(ltr(row.created, size="1", white_space="nowrap")),
         rx.table.cell(key_actions(row)),
@@ -267,7 +267,8 @@ def usage_dialog() -> rx.Component:
                 spacing="3",
                 margin_y="1rem",
             ),
-            rx.box(area_chart(KeysState.usage_series, [("requests", tr("admin.stat.requests"), "accent")]), dir="ltr"),
+            rx.box(bar_chart(KeysState.usage_series, [("requests", tr("admin.stat.requests"), "accent")], KeysState.usage_ticks),
+                   dir="ltr"),
             rx.hstack(rx.dialog.close(rx.button(tr("admin.done"), variant="soft")), justify="end", margin_top="1rem"),
             max_width="720px",
             dir=LangState.direction,

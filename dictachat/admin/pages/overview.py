@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.admin.components.charts import area_chart, bar_chart, chart_card, line_chart
+from dictachat.admin.components.charts import bar_chart, chart_card, line_chart
 from dictachat.admin.components.layout import admin_shell
-from dictachat.admin.components.ui import choice, empty_state, error_callout, loading_or, ltr, section, stat_card, table
+from dictachat.admin.components.ui import (
+    choice,
+    empty_state,
+    error_callout,
+    loading_or,
+    ltr,
+    mono,
+    section,
+    stat_card,
+    table,
+)
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.overview import OverviewState
-from dictachat.ui.i18n import tr
+from dictachat.ui.i18n import tr, tr_n
 
 
 def window_picker() -> rx.Component:
@@ -37,20 +47,21 @@ def window_picker() -> rx.Component:
 
 
 def stats() -> rx.Component:
-    s = OverviewState.summary
+    s, n = OverviewState.summary, OverviewState.numbers
     return rx.grid(
         stat_card(tr("admin.stat.requests"), s["requests"], "activity", test_id="stat-requests"),
         stat_card(tr("admin.stat.tokens"), s["tokens"], "text",
                   hint=rx.text.span(tr("admin.prompt"), " ", s["prompt"], " · ", tr("admin.completion"), " ", s["completion"]),
                   test_id="stat-tokens"),
         stat_card(tr("admin.stat.cost"), s["cost"], "circle-dollar-sign", test_id="stat-cost"),
-        stat_card(tr("admin.stat.latency"), s["p50"], "timer", hint=rx.text.span("p99 ", s["p99"]), test_id="stat-latency"),
+        stat_card(tr("admin.stat.latency"), s["p50"], "timer",
+                  hint=rx.text.span("p95 ", s["p95"], " · p99 ", s["p99"]), test_id="stat-latency"),
         stat_card(tr("admin.stat.errors"), s["error_rate"], "octagon-alert",
-                  hint=rx.text.span(s["errors"], " ", tr("admin.requests")),
+                  hint=rx.text.span(tr_n("admin.n_errors", n["errors"]), " · ", tr_n("admin.n_cancelled", n["cancelled"]),
+                                    data_testid="stat-errors-hint"),
                   test_id="stat-errors"),
         stat_card(tr("admin.stat.cache"), s["cache_rate"], "database-zap",
-                  hint=rx.text.span(s["cache_hits"], " ", tr("admin.hits")),
-                  test_id="stat-cache"),
+                  hint=tr_n("admin.n_hits", n["cache_hits"]), test_id="stat-cache"),
         columns=rx.breakpoints(initial="2", md="3", xl="6"),
         spacing="3",
         width="100%",
@@ -58,18 +69,24 @@ def stats() -> rx.Component:
 
 
 def charts() -> rx.Component:
-    data = OverviewState.series
+    data, ticks = OverviewState.series, OverviewState.ticks
     return rx.grid(
-        chart_card(tr("admin.chart.requests"), area_chart(data, [("requests", tr("admin.stat.requests"), "accent")]),
+        chart_card(tr("admin.chart.requests"),
+                   bar_chart(data, [("succeeded", tr("admin.succeeded"), "accent"), ("errors", tr("admin.errors"), "red"),
+                                    ("cancelled", tr("admin.cancelled"), "gray")], ticks),
                    "chart-requests"),
         chart_card(tr("admin.chart.tokens"), bar_chart(data, [("prompt", tr("admin.prompt"), "indigo"),
-                                                                ("completion", tr("admin.completion"), "cyan")]), "chart-tokens"),
-        chart_card(tr("admin.chart.cost"), area_chart(data, [("cost", tr("admin.stat.cost"), "green")]), "chart-cost"),
-        chart_card(tr("admin.chart.latency"), line_chart(data, [("p50", "p50", "blue"), ("p95", "p95", "orange")]),
+                                                                ("completion", tr("admin.completion"), "cyan")], ticks),
+                   "chart-tokens"),
+        chart_card(tr("admin.chart.cost"), bar_chart(data, [("cost", tr("admin.stat.cost"), "green")], ticks, whole=False),
+                   "chart-cost", empty=~OverviewState.has_cost, empty_text=tr("admin.empty.cost")),
+        chart_card(tr("admin.chart.latency"),
+                   line_chart(data, [("p50", "p50", "blue"), ("p95", "p95", "orange"), ("p99", "p99", "red")], ticks),
                    "chart-latency"),
         rx.box(
-            chart_card(tr("admin.chart.errors"), line_chart(data, [("errors", tr("admin.stat.errors"), "red"),
-                                                                    ("cache", tr("admin.stat.cache"), "grass")], unit="%"),
+            chart_card(tr("admin.chart.errors"), line_chart(data, [("error_rate", tr("admin.stat.errors"), "red"),
+                                                                    ("cache_rate", tr("admin.stat.cache"), "grass")], ticks,
+                                                            unit="%"),
                        "chart-rates"),
             grid_column=rx.breakpoints(initial="auto", lg="span 2"),
         ),
@@ -88,7 +105,10 @@ def ranking(title_key: str, rows: rx.Var, label_key: str, icon: str, test_id: st
                 [tr(label_key), tr("admin.stat.requests"), tr("admin.stat.tokens"), tr("admin.stat.cost")],
                 rx.foreach(rows, lambda r: rx.table.row(
                     rx.table.cell(rx.vstack(rx.text(r["label"], weight="medium"),
-                                            rx.text(r["sub"], size="1", color_scheme="gray"), spacing="0")),
+                                            # The id in one piece: shortened with an ellipsis (whole on hover), never wrapped.
+                                            mono(r["sub"], size="1", color_scheme="gray", title=r["sub"], display="inline-block",
+                                                 max_width="14ch", overflow="hidden", text_overflow="ellipsis"),
+                                            spacing="0")),
                     rx.table.cell(ltr(r["requests"])),
                     rx.table.cell(ltr(r["tokens"])),
                     rx.table.cell(ltr(r["cost"])),

@@ -5,6 +5,10 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from babel.numbers import format_decimal
+
+from common.text import comma_list
+
 # (window name, seconds, bucket size) for the time pickers; about 30-60 points per chart.
 WINDOWS: dict[str, tuple[int, int]] = {
     "1h": (3600, 60),
@@ -13,11 +17,14 @@ WINDOWS: dict[str, tuple[int, int]] = {
     "30d": (30 * 86400, 43200),
 }
 _STEPS = [60, 300, 900, 1800, 3600, 10800, 21600, 43200, 86400, 7 * 86400]
+# Bucket size → distance between two axis ticks: round clock times, about 4-8 ticks per chart.
+_TICK_EVERY = {60: 600, 300: 3600, 900: 3 * 3600, 1800: 3 * 3600, 3600: 6 * 3600, 10800: 86400,
+               21600: 86400, 43200: 5 * 86400, 86400: 7 * 86400, 7 * 86400: 28 * 86400}
 
 
 def items(text: str) -> list[str]:
     """A form field listing values separated by commas or new lines, as a list without blanks."""
-    return [item.strip() for item in text.replace(",", "\n").splitlines() if item.strip()]
+    return comma_list(text.replace("\r", "").replace("\n", ","))
 
 
 def usd(value: float | None) -> str:
@@ -33,7 +40,8 @@ def usd(value: float | None) -> str:
 
 
 def count(value: float | None) -> str:
-    return f"{int(value or 0):,}"
+    """A whole number with CLDR digit grouping (Hebrew and English group alike: 12,345)."""
+    return format_decimal(int(value or 0), locale="en")
 
 
 def ms(value: float | None) -> str:
@@ -54,10 +62,25 @@ def stamp(ts: float | None, with_seconds: bool = True) -> str:
     return datetime.fromtimestamp(float(ts)).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
 
+def _local(ts: float) -> float:
+    """Seconds since the epoch as a wall clock here reads them (so that days start at local midnight)."""
+    offset = datetime.fromtimestamp(ts).astimezone().utcoffset()
+    return ts + (offset.total_seconds() if offset else 0.0)
+
+
+def align(ts: float, step: int) -> int:
+    """The clock boundary at or before `ts`: a whole minute, hour, 3 hours, local midnight … of `step`."""
+    return int(ts - (_local(ts) % step))
+
+
 def axis_label(ts: float, increment: int) -> str:
-    """A short chart-axis label: time of day for sub-day buckets, else the date."""
-    moment = datetime.fromtimestamp(ts)
-    return moment.strftime("%H:%M" if increment < 3600 else "%d/%m %H:%M" if increment < 86400 else "%d/%m")
+    """A bucket's chart label, unique in a chart: the date, with the time of day for sub-day buckets."""
+    return datetime.fromtimestamp(ts).strftime("%d/%m %H:%M" if increment < 86400 else "%d/%m")
+
+
+def is_tick(ts: float, increment: int) -> bool:
+    """Whether the bucket starting at `ts` gets an axis tick: the same round clock times on every chart."""
+    return _local(ts) % _TICK_EVERY.get(increment, increment) == 0
 
 
 def span(window: str, custom_start: str = "", custom_end: str = "", now: float | None = None) -> tuple[int, int, int]:
@@ -69,10 +92,9 @@ def span(window: str, custom_start: str = "", custom_end: str = "", now: float |
         if end <= start:
             raise ValueError("the end must be after the start")
         step = next((s for s in _STEPS if (end - start) / s <= 60), _STEPS[-1])
-        return int(start), int(end), step
+        return align(start, step), int(end), step
     seconds, step = WINDOWS.get(window, WINDOWS["24h"])
-    start = int((now - seconds) // step * step)
-    return start, int(now) + 1, step
+    return align(now - seconds, step), int(now) + 1, step
 
 
 def local_input(ts: float) -> str:

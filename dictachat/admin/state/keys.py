@@ -13,7 +13,7 @@ from common.time_units import COST_UNITS, RATE_UNITS, TOKEN_UNITS
 from dictachat.admin.client import KeyInfo, Spend
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, admin_call
-from dictachat.admin.state.overview import chart_rows, totals
+from dictachat.admin.state.overview import chart_rows, ticks, totals
 
 EMPTY_FORM = {
     "name": "", "tags": "", "rate": "", "rate_unit": "m", "cost_limit": "", "cost_period": "", "cost_unit": "d",
@@ -33,7 +33,7 @@ class KeyRow:
     cost_limit: str = ""
     share: str = ""
     spend: str = ""
-    requests: str = ""
+    requests: int = 0
     created: str = ""
     expires: str = ""
     expired: bool = False
@@ -156,7 +156,7 @@ def key_row(key: KeyInfo, usage: Spend, now: float) -> KeyRow:
         cost_limit=" · ".join(limits),
         share=share_text(key),
         spend=fmt.usd(usage.get("costInUsd", 0.0)),
-        requests=fmt.count(usage.get("requests", 0)),
+        requests=int(usage.get("requests", 0)),
         created=fmt.stamp(key.get("createdAt"), with_seconds=False),
         expires=fmt.stamp(key["expiresAt"], with_seconds=False) if key.get("expiresAt") else "",
         expired=(key.get("expiresAt") or 0) > 0 and (key.get("expiresAt") or 0) <= now,
@@ -179,6 +179,7 @@ class KeysState(AdminForm, AdminPage, AdminState):
     usage_name: str = ""
     usage_summary: dict[str, str] = totals({})
     usage_series: list[dict[str, Any]] = []
+    usage_ticks: list[str] = []
     usage_spend: str = ""
 
     _keys: dict[str, KeyInfo] = {}
@@ -281,7 +282,7 @@ class KeysState(AdminForm, AdminPage, AdminState):
     @admin_call(usage_open=False)
     async def open_usage(self, key_id: str):
         """Per-key spend (all time) and the last 7 days of usage."""
-        self.usage_open, self.usage_series, self.usage_spend = True, [], ""
+        self.usage_open, self.usage_series, self.usage_ticks, self.usage_spend = True, [], [], ""
         self.usage_name = self._keys.get(key_id, {}).get("name", key_id)
         self.usage_summary = totals({})
         yield
@@ -289,6 +290,7 @@ class KeysState(AdminForm, AdminPage, AdminState):
         api = self._api()
         report, spend = await asyncio.gather(api.report(start, end, step, key_ids=[key_id]), api.key_usage(key_id))
         self.usage_series = chart_rows(report.get("dataPoints") or [], step)
+        self.usage_ticks = ticks(self.usage_series)
         self.usage_summary = totals(report)
         self.usage_spend = fmt.usd(spend.get("costInUsd", 0.0))
 

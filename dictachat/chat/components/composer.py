@@ -1,4 +1,7 @@
-"""The message box: Enter sends, Shift+Enter breaks the line; Send turns into Stop while streaming."""
+"""The message box: Enter sends, Shift+Enter breaks the line; Send turns into Stop while streaming.
+
+The scroll-to-bottom button sits in the box too (shown when the reader scrolled away from the end):
+a button floating over the message list would cover the very lines being written."""
 
 from __future__ import annotations
 
@@ -22,6 +25,9 @@ def composer() -> rx.Component:
                     class_name="composer-input",
                     custom_attrs={"data-submit-on-enter": "1"},
                 ),
+                rx.el.button(rx.icon("arrow-down", size=18), type="button", class_name="scroll-bottom",
+                             aria_label=tr("chat.scroll_bottom"), title=tr("chat.scroll_bottom"),
+                             on_click=rx.call_script("window.dictachat && window.dictachat.scrollToBottom(true)")),
                 rx.cond(
                     ChatLiveState.streaming,
                     rx.el.button(

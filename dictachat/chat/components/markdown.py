@@ -9,6 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex.vars.base import Var
+
+# Inside a Markdown component function, `props` holds the element's attributes. react-markdown
+# already empties unsafe URLs; a link is kept only for web and mail addresses, anything else
+# (javascript:, data:, vbscript:, an emptied or relative URL) shows as plain text.
+_SAFE_HREF = Var(_js_expr="/^(https?:|mailto:)/i.test(props.href ?? '')", _var_type=bool)
 
 
 def _code_block(code: rx.Var, **props: Any) -> rx.Component:
@@ -55,12 +61,34 @@ COMPONENT_MAP: dict[str, Any] = {
     "blockquote": _auto(rx.el.blockquote),
     "td": _auto(rx.el.td),
     "th": _auto(rx.el.th),
-    "a": lambda text, **props: rx.el.a(text, target="_blank", rel="noopener noreferrer nofollow", **props),
+    "a": lambda text, **props: rx.el.span(
+        rx.cond(_SAFE_HREF, rx.el.a(text, href=Var(_js_expr="props.href", _var_type=str), target="_blank",
+                                    rel="noopener noreferrer nofollow"), text),
+        class_name="md-link",
+    ),
     "code": lambda text, **props: rx.el.code(text, dir="ltr", class_name="inline-code", **props),
     "pre": _code_block,
 }
 
 
-def markdown(content: rx.Var) -> rx.Component:
+def markdown(content: rx.Var, class_name: str = "md") -> rx.Component:
     """Render model output as Markdown, safely."""
-    return rx.markdown(content, use_raw=False, component_map=COMPONENT_MAP, class_name="md", dir="auto")
+    return rx.markdown(content, use_raw=False, component_map=COMPONENT_MAP, class_name=class_name, dir="auto")
+
+
+@rx.memo
+def markdown_part(text: rx.Var[str]) -> rx.Component:
+    """One block of an answer: React renders it again only when its text changes."""
+    return markdown(text, class_name="md-part")
+
+
+def answer_markdown(settled: rx.Var[list[str]], tail: rx.Var[str]) -> rx.Component:
+    """An answer as settled blocks, each rendered once, then the last (growing while it streams).
+
+    The parts are `display: contents`, so the blocks lay out as one Markdown document."""
+    return rx.el.div(
+        rx.foreach(settled, lambda block: markdown_part(text=block)),
+        markdown_part(text=tail),
+        class_name="md md-parts",
+        dir="auto",
+    )

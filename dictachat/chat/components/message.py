@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.chat.components.markdown import markdown
+from dictachat.chat.components.markdown import answer_markdown
 from dictachat.chat.components.thinking import thinking_block
 from dictachat.chat.components.tool_block import tool_block
-from dictachat.chat.state.conversation import ChatState
+from dictachat.chat.state.conversation import LIVE_ID, ChatState
 from dictachat.chat.state.live import ChatLiveState
 from dictachat.chat.turn import Block, ChatMessage
 from dictachat.ui.i18n import tr, tr_n
@@ -111,7 +111,7 @@ def _usage(msg: rx.Var[ChatMessage]) -> rx.Component:
     return rx.cond(
         msg.completion_tokens > 0,
         rx.el.span(
-            rx.el.span(msg.completion_tokens.to_string() + " ", tr("chat.tokens")),
+            rx.el.span(tr_n("chat.n_tokens", msg.completion_tokens)),
             rx.cond(msg.tok_s > 0, rx.el.span(" · " + msg.tok_s.to_string() + " ", tr("chat.tok_s"))),
             class_name="usage",
             title=tr("chat.prompt_tokens") + " " + msg.prompt_tokens.to_string() + " · "
@@ -129,29 +129,43 @@ def _actions(msg: rx.Var[ChatMessage], is_last: rx.Var[bool]) -> rx.Component:
     )
 
 
-def _typing(msg: rx.Var[ChatMessage]) -> rx.Component:
-    """Dots while waiting for the first token."""
-    waiting = (msg.content == "") & (msg.blocks.length() == 0) & (msg.error == "")
-    return rx.cond(waiting, rx.el.div(rx.el.span(), rx.el.span(), rx.el.span(), class_name="typing"))
-
-
-def assistant_message(msg: rx.Var[ChatMessage], is_last: rx.Var[bool], live: bool = False) -> rx.Component:
+def assistant_message(msg: rx.Var[ChatMessage], settled: rx.Var[list[str]], tail: rx.Var[str],
+                      is_last: rx.Var[bool], live: rx.Var[bool]) -> rx.Component:
+    """An assistant turn; its answer comes as Markdown blocks (`settled`, then `tail`)."""
+    has_answer = (tail != "") | (settled.length() > 0)
+    waiting = live & ~has_answer & (msg.blocks.length() == 0) & (msg.error == "")
     return rx.el.div(
         rx.el.div(rx.icon("sparkles", size=16), class_name="avatar"),
         rx.el.div(
             rx.foreach(msg.blocks, _block),
-            _typing(msg) if live else rx.fragment(),
-            rx.cond(msg.content != "", rx.el.div(markdown(msg.content), class_name="answer")),
+            rx.cond(waiting, rx.el.div(rx.el.span(), rx.el.span(), rx.el.span(), class_name="typing")),
+            rx.cond(has_answer, rx.el.div(answer_markdown(settled, tail), class_name="answer")),
             rx.cond(msg.stopped, rx.el.div(rx.icon("square", size=12), tr("chat.stopped"), class_name="stopped-note")),
             rx.cond(msg.error != "", _error(msg, is_last)),
-            rx.fragment() if live else _actions(msg, is_last),
+            rx.cond(live, rx.fragment(), _actions(msg, is_last)),
             class_name="assistant-body",
         ),
         class_name="msg msg-assistant",
-        custom_attrs={"data-role": "assistant", "data-live": "true" if live else "false"},
+        custom_attrs={"data-role": "assistant", "data-live": live.to_string()},
     )
 
 
 def message(msg: rx.Var[ChatMessage], index: rx.Var[int]) -> rx.Component:
+    """One message of the list; the placeholder of the turn being generated shows `ChatLiveState`.
+
+    The live turn and, once stored, the finished one are the same element with the same blocks,
+    so the end of a long answer costs the browser no second render of it."""
     is_last = index == ChatState.messages.length() - 1
-    return rx.cond(msg.role == "user", user_message(msg), assistant_message(msg, is_last))
+    live = msg.id == LIVE_ID
+    answer = ChatState.answers[index]
+    return rx.cond(
+        msg.role == "user",
+        user_message(msg),
+        assistant_message(
+            rx.cond(live, ChatLiveState.live, msg).to(ChatMessage),
+            rx.cond(live, ChatLiveState.answer_settled, answer.settled).to(list[str]),
+            rx.cond(live, ChatLiveState.answer_tail, answer.tail).to(str),
+            is_last,
+            live,
+        ),
+    )

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import reflex as rx
 from reflex.event import EventSpec
 
 from dictachat.chat import history
+from dictachat.chat.answer_blocks import AnswerBlocks
 from dictachat.chat.state.settings import ChatSettingsState
 from dictachat.chat.turn import ChatMessage, fold_rows
 
 CONV_PREFIX = "/c/"
+LIVE_ID = "live"  # the id of the placeholder that holds the place of the turn being generated
 
 SCROLL_DOWN = rx.call_script("window.dictachat && window.dictachat.scrollToBottom(true)")
 
@@ -22,15 +26,50 @@ def set_url(path: str) -> EventSpec:
     return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(path)})")
 
 
+@dataclass
+class AnswerView:
+    """An answer as the browser renders it: settled Markdown blocks, then the last one."""
+
+    settled: list[str] = field(default_factory=list)
+    tail: str = ""
+
+
+@lru_cache(maxsize=512)
+def _split(content: str) -> tuple[tuple[str, ...], str]:
+    blocks = AnswerBlocks()
+    blocks.update(content)
+    return tuple(blocks.settled), blocks.tail
+
+
+def answer_view(msg: ChatMessage) -> AnswerView:
+    """A stored answer cut the way the streaming one was, so the browser keeps the blocks it already
+    rendered while the answer streamed (same place in the list, same text) when the turn ends."""
+    if msg.role != "assistant":
+        return AnswerView()
+    settled, tail = _split(msg.content)
+    return AnswerView(list(settled), tail)
+
+
 class ChatState(rx.State):
     """The conversation on screen (`/c/<id>`, or a new one before its first message).
 
-    Starting, streaming and storing a turn is `ChatLiveState`'s job; it writes the finished
-    messages back here, so this state depends on nothing that generates."""
+    Starting, streaming and storing a turn is `ChatLiveState`'s job; it writes the messages back
+    here, so this state depends on nothing that generates. While a turn runs, the last message is
+    a placeholder (id LIVE_ID) that the page fills from `ChatLiveState`."""
 
     messages: list[ChatMessage] = []
+    answers: list[AnswerView] = []  # one per message, in the same order
     conv_id: str = ""
     editing_id: str = ""
+    generating_in: str = ""  # the conversation whose turn is being generated, if any
+
+    def _show(self, messages: list[ChatMessage]) -> None:
+        """The only way `messages` change: `answers` follow them."""
+        self.messages = messages
+        self.answers = [answer_view(m) for m in messages]
+
+    def _add_live_placeholder(self) -> None:
+        self._show([*self.messages, ChatMessage(role="assistant", id=LIVE_ID)])
 
     @rx.var
     def has_messages(self) -> bool:
@@ -44,7 +83,10 @@ class ChatState(rx.State):
             yield set_url("/")
             return
         rows = await asyncio.to_thread(history.load_rows, conv_id)
-        self.conv_id, self.messages, self.editing_id = conv_id, fold_rows(rows), ""
+        self.conv_id, self.editing_id = conv_id, ""
+        self._show(fold_rows(rows))
+        if self.generating_in == conv_id:
+            self._add_live_placeholder()
         settings = await self.get_state(ChatSettingsState)
         settings._load(conv_id, conv.settings)
         yield set_url(CONV_PREFIX + conv_id)
@@ -62,6 +104,7 @@ class ChatState(rx.State):
 
     async def _clear(self) -> None:
         """An empty chat; it keeps the current settings, which the next conversation will start with."""
-        self.conv_id, self.messages, self.editing_id = "", [], ""
+        self.conv_id, self.editing_id = "", ""
+        self._show([])
         settings = await self.get_state(ChatSettingsState)
         settings.conv_id = ""

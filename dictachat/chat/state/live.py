@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import logging
 from dataclasses import asdict
 from typing import Any
@@ -12,9 +13,10 @@ from typing import Any
 import reflex as rx
 
 from dictachat.chat import history, thinking
+from dictachat.chat.answer_blocks import AnswerBlocks
 from dictachat.chat.gateway_client import GENERIC
 from dictachat.chat.runner import TurnRequest, run_turn
-from dictachat.chat.state.conversation import CONV_PREFIX, SCROLL_DOWN, ChatState, set_url
+from dictachat.chat.state.conversation import CONV_PREFIX, LIVE_ID, SCROLL_DOWN, ChatState, set_url
 from dictachat.chat.state.settings import ChatSettings, ChatSettingsState
 from dictachat.chat.state.sidebar import ChatSidebarState
 from dictachat.chat.turn import ChatMessage, TurnBuilder, fold_rows, request_messages
@@ -27,33 +29,50 @@ _RUNNING: dict[str, asyncio.Task] = {}
 
 
 class ChatLiveState(rx.State):
-    """Kept apart from the conversation so each streamed update carries only the live turn."""
+    """Kept apart from the conversation so each streamed update carries only the live turn.
 
-    live: ChatMessage = ChatMessage()
+    The answer's text travels apart from `live`, as settled Markdown blocks (sent once each, when
+    they settle) and the growing tail (sent on every update), so the browser re-renders only the tail."""
+
+    live: ChatMessage = ChatMessage()  # the turn so far, its answer text left out
+    answer_settled: list[str] = []
+    answer_tail: str = ""
     streaming: bool = False
     live_conv_id: str = ""
 
-    def _begin(self, conv_id: str) -> None:
-        self.live = ChatMessage(role="assistant")
-        self.live_conv_id = conv_id
+    def _begin(self, chat: ChatState) -> None:
+        """A new turn in the conversation on screen, shown in a placeholder at the end of its messages."""
+        self._show(ChatMessage(role="assistant"))
+        self.live_conv_id = chat.generating_in = chat.conv_id
         self.streaming = True
+        chat._add_live_placeholder()
+
+    def _show(self, turn: ChatMessage, answer: AnswerBlocks | None = None, settled_changed: bool = True) -> None:
+        """Put a turn on screen: its answer as `answer`'s blocks (none given: no answer yet)."""
+        self.live = dataclasses.replace(turn, content="")
+        if settled_changed:
+            self.answer_settled = list(answer.settled) if answer else []
+        self.answer_tail = answer.tail if answer else ""
 
     def _is_running(self) -> bool:
         task = _RUNNING.get(self.router.session.client_token)
         return task is not None and not task.done()
 
-    def _reset_if_orphaned(self) -> None:
+    def _reset_if_orphaned(self) -> bool:
         """After a restart or a lost task, a stale `streaming` flag must not lock the composer."""
         if self.streaming and not self._is_running():
             self.streaming = False
-            self.live = ChatMessage()
+            self._show(ChatMessage())
+            return True
+        return False
 
     # --- page load ---------------------------------------------------------------------------
 
     @rx.event
     async def on_load(self):
         """Page load: open the conversation in the URL (`/c/<id>`), else a new chat."""
-        self._reset_if_orphaned()
+        if self._reset_if_orphaned():
+            (await self.get_state(ChatState)).generating_in = ""
         path = self.router.url.path or "/"
         conv_id = path[len(CONV_PREFIX):].strip("/") if path.startswith(CONV_PREFIX) else ""
         yield ChatSidebarState.refresh
@@ -90,8 +109,8 @@ class ChatLiveState(rx.State):
             yield set_url(CONV_PREFIX + chat.conv_id)
             yield ChatSidebarState.refresh
         stored = await asyncio.to_thread(history.append_rows, chat.conv_id, [{"role": "user", "content": text}])
-        chat.messages = chat.messages + fold_rows(stored)
-        self._begin(chat.conv_id)
+        chat._show(chat.messages + fold_rows(stored))
+        self._begin(chat)
         yield SCROLL_DOWN
         yield ChatLiveState.generate
 
@@ -104,8 +123,8 @@ class ChatLiveState(rx.State):
         last = chat.messages[-1]
         if last.role == "assistant":
             await asyncio.to_thread(history.truncate_from, chat.conv_id, last.position)
-            chat.messages = chat.messages[:-1]
-        self._begin(chat.conv_id)
+            chat._show(chat.messages[:-1])
+        self._begin(chat)
         yield SCROLL_DOWN
         yield ChatLiveState.generate
 
@@ -126,8 +145,8 @@ class ChatLiveState(rx.State):
         await asyncio.to_thread(history.update_content, chat.conv_id, target.id, text)
         await asyncio.to_thread(history.truncate_from, chat.conv_id, target.position + 1)
         rows = await asyncio.to_thread(history.load_rows, chat.conv_id)
-        chat.messages = fold_rows(rows)
-        self._begin(chat.conv_id)
+        chat._show(fold_rows(rows))
+        self._begin(chat)
         yield ChatLiveState.generate
 
     # --- running it ----------------------------------------------------------------------------
@@ -158,10 +177,13 @@ class ChatLiveState(rx.State):
     async def _run(self, token: str, turn: TurnBuilder, request: TurnRequest) -> None:
         """Run the turn as its own task, so Stop can cancel it; errors and stops end up in `turn`."""
 
+        answer = AnswerBlocks()
+
         async def push() -> None:
             snapshot = copy.deepcopy(turn.view)
+            settled_changed = answer.update(snapshot.content)
             async with self:
-                self.live = snapshot
+                self._show(snapshot, answer, settled_changed)
 
         task = asyncio.create_task(run_turn(request, turn, push))
         _RUNNING[token] = task
@@ -180,9 +202,11 @@ class ChatLiveState(rx.State):
     async def _end(self, conv_id: str, rows: list[dict]) -> None:
         async with self:
             chat = await self.get_state(ChatState)
-            if chat.conv_id == conv_id and rows:
-                chat.messages = fold_rows(rows)
-            self.live = ChatMessage()
+            if chat.conv_id == conv_id:
+                # The stored turn takes the placeholder's place (its blocks as they were streamed).
+                chat._show(fold_rows(rows) if rows else [m for m in chat.messages if m.id != LIVE_ID])
+            chat.generating_in = ""
+            self._show(ChatMessage())
             self.streaming = False
             sidebar = await self.get_state(ChatSidebarState)
             await sidebar._refresh()  # the conversation moves to the top of the list

@@ -27,13 +27,15 @@ class DataPointOut(ApiModel):
     latency_in_ms_median: float
     latency_in_ms_95th: float
     latency_in_ms_99th: float
-    error_count: int
+    error_count: int = Field(description="Failed requests; client-cancelled ones (status 499) are not errors")
+    cancelled_count: int = Field(0, description="Requests the client stopped before the answer ended (status 499)")
     cache_hit_count: int
 
 
 class ReportOut(ApiModel):
     data_points: list[DataPointOut]
     latency_in_ms_median: float
+    latency_in_ms_95th: float = 0.0
     latency_in_ms_99th: float
 
 

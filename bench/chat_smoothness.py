@@ -1,0 +1,147 @@
+"""How smooth a long streamed answer stays in the browser: the longest main-thread gap and the total
+long-task time while a 1k- and a 4k-token Markdown answer stream (2 ms a token) and settle.
+
+Run: .venv/bin/python -m bench.chat_smoothness [--baseline main] [--sizes 1000 4000] [--repeat 2]
+Builds this checkout's dictachat and, with --baseline, the same app from a git revision (exported
+with `git archive`), both against one scripted upstream and gateway, and prints one table with the
+ratios against the baseline. Needs PostgreSQL and Redis (as the tests do), Chromium and bun.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests import support
+from tests.e2e.conftest import BUILD_TIMEOUT_S, BUN, CHROMIUM
+
+# A frame loop notes every gap between two frames; a PerformanceObserver sums the long tasks (> 50 ms).
+PROBE = """
+window.__bench = {gaps: [], longTasks: [], last: 0, on: false};
+new PerformanceObserver(list => { if (__bench.on) for (const e of list.getEntries()) __bench.longTasks.push(e.duration); })
+  .observe({type: 'longtask', buffered: false});
+(function frame(t) {
+  if (__bench.on && __bench.last) __bench.gaps.push(t - __bench.last);
+  __bench.last = t;
+  requestAnimationFrame(frame);
+})(performance.now());
+"""
+
+
+@dataclass
+class Sample:
+    longest_gap_ms: float
+    long_task_ms: float
+    long_tasks: int
+    idle_gap_ms: float
+
+
+def serve(tree: Path, gateway: support.Gateway, work: Path, log: Path) -> tuple[str, subprocess.Popen]:
+    """Build and serve the dictachat in `tree` (production mode) on a free port."""
+    port = support.free_port()
+    env = {**os.environ, "DATABASE_URL": gateway.database_url, "GATEWAY_URL": gateway.proxy_url,
+           "GATEWAY_ADMIN_URL": gateway.admin_url, "ADMIN_PASS": gateway.admin_pass, "FRONTEND_API_KEY": gateway.frontend_key,
+           "REFLEX_BUN_PATH": BUN, "REFLEX_TELEMETRY_ENABLED": "false", "REFLEX_CHECK_LATEST_VERSION": "false",
+           "REFLEX_WEB_WORKDIR": str(work / "web"), "REFLEX_STATES_WORKDIR": str(work / "states"), "PYTHONPATH": str(tree)}
+    args = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
+    proc = subprocess.Popen(args, cwd=tree, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    support.wait_http(url + "/ping", BUILD_TIMEOUT_S, proc)
+    support.wait_http(url + "/", 60, proc)
+    return url, proc
+
+
+def measure(page: Page, url: str, tokens: int) -> Sample:
+    page.goto(url + "/")
+    expect(page.locator(".chat-header")).to_contain_text("scripted-model", timeout=30_000)
+    page.wait_for_timeout(1500)
+    page.evaluate("__bench.on = true")
+    page.wait_for_timeout(1000)
+    idle = page.evaluate("Math.max(...__bench.gaps)")
+    page.evaluate("__bench.gaps = []; __bench.longTasks = []")
+    page.locator("#composer").fill(f"bench {uuid.uuid4().hex[:6]} [md:{tokens}]")
+    page.locator("#composer").press("Enter")
+    expect(page.locator("#stop-button")).to_be_visible(timeout=30_000)
+    expect(page.locator("#send-button")).to_be_visible(timeout=120_000)
+    page.wait_for_timeout(1500)  # the finished answer replaces the live one
+    gaps, tasks = page.evaluate("[__bench.gaps, __bench.longTasks]")
+    return Sample(max(gaps), sum(tasks), len(tasks), idle)
+
+
+def export(ref: str, into: Path) -> Path:
+    """The checkout at `ref`, as files (git archive), to build the baseline from."""
+    archive = subprocess.run(["git", "archive", ref], cwd=support.ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default="main", help="git revision to compare with ('' = none)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000])
+    parser.add_argument("--repeat", type=int, default=2, help="answers per size and build (the median is shown)")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-chat-"))
+    upstream = support.start_upstream(tmp, "bench-upstream")
+    database_url = support.create_database()
+    gateway = support.start_gateway(tmp, database_url, upstream.url, support.REDIS_URL, f"bench:{uuid.uuid4().hex[:8]}:")
+    builds: dict[str, Path] = {}
+    if args.baseline:
+        builds[f"baseline ({args.baseline})"] = export(args.baseline, Path(tempfile.mkdtemp(prefix="baseline-", dir=tmp)))
+    builds["this checkout"] = support.ROOT
+    servers: list[subprocess.Popen] = []
+    results: dict[tuple[str, int], Sample] = {}
+    try:
+        urls = {}
+        for name, tree in builds.items():
+            print(f"building {name} …", file=sys.stderr, flush=True)
+            url, proc = serve(tree, gateway, Path(tempfile.mkdtemp(dir=tmp)), tmp / f"dictachat-{len(servers)}.log")
+            servers.append(proc)
+            urls[name] = url
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            for tokens in args.sizes:
+                for name, url in urls.items():
+                    samples = []
+                    for _ in range(args.repeat):
+                        page = browser.new_page(viewport={"width": 1280, "height": 860})
+                        page.add_init_script(PROBE)
+                        samples.append(measure(page, url, tokens))
+                        page.close()
+                    results[(name, tokens)] = Sample(*(statistics.median(getattr(s, f) for s in samples)
+                                                       for f in Sample.__dataclass_fields__))
+            browser.close()
+    finally:
+        for proc in servers:
+            os.killpg(proc.pid, 15)
+        for proc in servers:
+            proc.wait(30)
+        gateway.child.stop()
+        upstream.child.stop()
+        support.drop_database(database_url)
+
+    base = next(iter(urls))
+    print(f"\nchat smoothness · Chromium {CHROMIUM} · 2 ms/token · median of {args.repeat} · {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"{'build':<26}{'tokens':>7}{'longest gap ms':>16}{'ratio':>7}{'long-task ms':>14}{'ratio':>7}{'long tasks':>12}{'idle gap ms':>13}")
+    for tokens in args.sizes:
+        ref = results[(base, tokens)]
+        for name in urls:
+            s = results[(name, tokens)]
+            print(f"{name:<26}{tokens:>7}{s.longest_gap_ms:>16.0f}{s.longest_gap_ms / ref.longest_gap_ms:>7.2f}"
+                  f"{s.long_task_ms:>14.0f}{(s.long_task_ms / ref.long_task_ms) if ref.long_task_ms else 0:>7.2f}"
+                  f"{s.long_tasks:>12.0f}{s.idle_gap_ms:>13.0f}")
+
+
+if __name__ == "__main__":
+    main()
