@@ -133,6 +133,8 @@ class Conversation(SQLModel, table=True):
     __tablename__ = "conversations"
 
     id: str = Field(default_factory=new_id, primary_key=True)
+    # The owner; deleting a user deletes their conversations (README, "Accounts").
+    user_id: str | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE", index=True)
     title: str = ""
     settings: dict[str, Any] = _json({})
     created_at: float = Field(default_factory=time.time)
@@ -156,3 +158,31 @@ class Message(SQLModel, table=True):
     name: str = ""
     meta: dict[str, Any] = _json({})
     created_at: float = Field(default_factory=time.time)
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to the chat (and, as an admin, to the dashboard)."""
+
+    __tablename__ = "users"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=64)
+    email: str = ""
+    password_hash: str = ""
+    role: str = "user"
+    disabled: bool = False
+    created_at: float = Field(default_factory=time.time)
+    updated_at: float = Field(default_factory=time.time)
+    last_seen_at: float | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser; the cookie holds a random token, this row only its SHA-256."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    created_at: float = Field(default_factory=time.time)
+    expires_at: float = 0.0
+    client_ip: str = ""

@@ -8,6 +8,7 @@ import json
 import reflex as rx
 from reflex.event import EventSpec
 
+from dictachat.auth.guard import current_account, to_sign_in
 from dictachat.chat import history
 from dictachat.chat.state.settings import ChatSettingsState
 from dictachat.chat.turn import ChatMessage, fold_rows
@@ -38,12 +39,17 @@ class ChatState(rx.State):
 
     @rx.event
     async def open_conversation(self, conv_id: str):
-        conv = await asyncio.to_thread(history.get_conversation, conv_id)
+        """Show one of the signed-in user's conversations; any other id (another user's, made up) shows nothing."""
+        account = await current_account(self)
+        if account is None:
+            yield to_sign_in(CONV_PREFIX + conv_id)
+            return
+        conv = await asyncio.to_thread(history.get_conversation, account.id, conv_id)
         if conv is None:
             await self._clear()
             yield set_url("/")
             return
-        rows = await asyncio.to_thread(history.load_rows, conv_id)
+        rows = await asyncio.to_thread(history.load_rows, account.id, conv_id)
         self.conv_id, self.messages, self.editing_id = conv_id, fold_rows(rows), ""
         settings = await self.get_state(ChatSettingsState)
         settings._load(conv_id, conv.settings)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import reflex as rx
 
+from dictachat.auth.guard import current_account
 from dictachat.chat import gateway_client, history
 
 
@@ -90,5 +92,7 @@ class ChatSettingsState(rx.State):
         await self._persist()
 
     async def _persist(self) -> None:
-        if self.conv_id:
-            await asyncio.to_thread(history.save_settings, self.conv_id, asdict(self.settings))
+        account = await current_account(self) if self.conv_id else None
+        if account is not None:
+            with contextlib.suppress(history.ConversationNotFound):
+                await asyncio.to_thread(history.save_settings, account.id, self.conv_id, asdict(self.settings))
