@@ -98,7 +98,8 @@ def list_users(db: Session, search: str = "") -> list[User]:
     return list(db.exec(query).all())
 
 
-def _get(db: Session, user_id: str) -> User:
+def get(db: Session, user_id: str) -> User:
+    """The user with this id; LookupError when there is none."""
     user = db.get(User, user_id)
     if user is None:
         raise LookupError(f"no user {user_id}")
@@ -107,7 +108,7 @@ def _get(db: Session, user_id: str) -> User:
 
 def set_disabled(db: Session, user_id: str, disabled: bool) -> User:
     """Disable (ending every session of the user at once) or enable an account."""
-    user = _get(db, user_id)
+    user = get(db, user_id)
     user.disabled, user.updated_at = disabled, time.time()
     db.add(user)
     if disabled:
@@ -117,7 +118,7 @@ def set_disabled(db: Session, user_id: str, disabled: bool) -> User:
 
 
 def set_role(db: Session, user_id: str, role: str) -> User:
-    user = _get(db, user_id)
+    user = get(db, user_id)
     user.role, user.updated_at = _check_role(role), time.time()
     db.add(user)
     db.commit()
@@ -128,7 +129,7 @@ def reset_password(db: Session, user_id: str, password: str) -> User:
     """A new password; the user's sessions end, so whoever knew the old one is out."""
     if (why := passwords.problem(password)) is not None:
         raise AccountError("password", why.split(": ", 1)[1])
-    user = _get(db, user_id)
+    user = get(db, user_id)
     user.password_hash, user.updated_at = passwords.hash_password(password), time.time()
     db.add(user)
     end_all(db, user_id)
@@ -138,7 +139,7 @@ def reset_password(db: Session, user_id: str, password: str) -> User:
 
 def delete_user(db: Session, user_id: str) -> None:
     """Delete the account with its sessions, conversations and messages (README: deleted users' chats go too)."""
-    user = _get(db, user_id)
+    user = get(db, user_id)
     owned = select(Conversation.id).where(col(Conversation.user_id) == user_id)
     db.exec(delete(Message).where(col(Message.conversation_id).in_(owned)))
     db.exec(delete(Conversation).where(col(Conversation.user_id) == user_id))

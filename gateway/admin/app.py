@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gateway import __version__
-from gateway.admin import events, keys, providers, reporting, routes, status, system
+from gateway.admin import events, keys, providers, reporting, routes, status, system, users
 from gateway.admin.auth import require_admin
 from gateway.admin.handlers import install_error_handlers
 from gateway.context import Context
@@ -32,7 +32,7 @@ def create_admin_app(ctx: Context) -> FastAPI:
     install_error_handlers(app)
     app.include_router(system.public)
     guarded = [Depends(require_admin)]
-    for module in (keys, providers, routes, events, reporting, system, status):
+    for module in (keys, providers, routes, events, reporting, system, status, users):
         app.include_router(module.router, dependencies=guarded)
     return app
 

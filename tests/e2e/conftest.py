@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
+from common.db import make_engine
+from dictachat.auth.guard import SESSION_COOKIE
+from gateway.accounts import sessions, users
 from tests.support import (
     REDIS_URL,
     Child,
@@ -54,8 +58,14 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict) -> dict:
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 860}}
+def browser_context_args(browser_context_args: dict, app_stack: AppStack) -> dict:
+    """Every `page` is signed in to the chat as the shared test account (tests of sign-in itself
+    open their own contexts without it)."""
+    token = app_stack.start_session(app_stack.chat_user_id)
+    cookie = {"name": SESSION_COOKIE, "value": token, "domain": "127.0.0.1", "path": "/", "expires": -1,
+              "httpOnly": True, "secure": False, "sameSite": "Lax"}
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 860},
+            "storage_state": {"cookies": [cookie], "origins": []}}
 
 
 @dataclass
@@ -72,6 +82,19 @@ class AppStack:
     upstream: Upstream
     gateway: Gateway
     app: Child
+    chat_user_id: str = ""
+
+    def accounts_db(self) -> Session:
+        """A session on the stack's database, for creating and changing chat accounts in tests."""
+        return Session(make_engine(self.database_url), expire_on_commit=False)
+
+    def create_account(self, name: str, password: str, role: str = "user") -> str:
+        with self.accounts_db() as db:
+            return users.create_user(db, name, password, role=role).id
+
+    def start_session(self, user_id: str) -> str:
+        with self.accounts_db() as db:
+            return sessions.start(db, user_id, "127.0.0.1")
 
 
 def start_dictachat(log_dir: Path, work_dir: Path, gateway: Gateway) -> tuple[str, Child]:
@@ -118,8 +141,10 @@ def app_stack(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         upstream.child.stop()
         drop_database(database_url)
         raise
-    yield AppStack(url, gateway.proxy_url, gateway.admin_url, gateway.admin_pass, gateway.frontend_key, upstream.url,
-                   database_url, upstream, gateway, app)
+    stack = AppStack(url, gateway.proxy_url, gateway.admin_url, gateway.admin_pass, gateway.frontend_key, upstream.url,
+                     database_url, upstream, gateway, app)
+    stack.chat_user_id = stack.create_account("tester", "tester-password")
+    yield stack
     app.stop()
     gateway.child.stop()
     upstream.child.stop()

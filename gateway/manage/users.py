@@ -1,0 +1,95 @@
+"""Users for the admin API: the accounts domain with its errors as HTTP statuses (400, 404, 409)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from gateway.accounts import passwords, users
+from gateway.errors import GatewayError
+from gateway.models import User
+
+T = TypeVar("T")
+
+
+@dataclass
+class UserQuery:
+    """Filters for listing users; `limit=None` lists every match."""
+
+    user_ids: Sequence[str] = ()
+    name: str = ""
+    role: str = ""
+    disabled: bool | None = None
+    offset: int = 0
+    limit: int | None = None
+
+
+@dataclass
+class UserChange:
+    """What a PATCH may change; None leaves a field as it is."""
+
+    email: str | None = None
+    role: str | None = None
+    disabled: bool | None = None
+    password: str | None = None
+    reset_password: bool = False
+
+
+def _domain(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except users.AccountError as exc:
+        raise GatewayError(409 if "taken" in str(exc) else 400, str(exc)) from None
+    except LookupError as exc:
+        raise GatewayError(404, f"user '{exc.args[0].removeprefix('no user ')}' does not exist") from None
+
+
+def create_user(db: Session, name: str, password: str | None, role: str, email: str) -> tuple[User, str | None]:
+    """A new user; without a password one is generated and returned (shown once)."""
+    generated = passwords.generate() if not password else None
+    user = _domain(lambda: users.create_user(db, name, password or generated or "", role=role, email=email))
+    return user, generated
+
+
+def list_users(db: Session, query: UserQuery) -> tuple[list[User], int]:
+    select_users = select(User)
+    if query.user_ids:
+        select_users = select_users.where(col(User.id).in_(query.user_ids))
+    if query.name.strip():
+        like = f"%{query.name.strip().lower()}%"
+        select_users = select_users.where(func.lower(User.name).like(like) | func.lower(User.email).like(like))
+    if query.role:
+        select_users = select_users.where(User.role == query.role)
+    if query.disabled is not None:
+        select_users = select_users.where(User.disabled == query.disabled)
+    total = db.exec(select(func.count()).select_from(select_users.subquery())).one()
+    page = select_users.order_by(col(User.name)).offset(query.offset)
+    if query.limit is not None:
+        page = page.limit(query.limit)
+    return list(db.exec(page).all()), int(total)
+
+
+def update_user(db: Session, user_id: str, change: UserChange) -> tuple[User, str | None]:
+    """Apply the change; a reset without a password generates one and returns it (shown once)."""
+    user = _domain(lambda: users.get(db, user_id))
+    generated: str | None = None
+    if change.email is not None:
+        user.email = change.email.strip()[:254]
+        db.add(user)
+        db.commit()
+    if change.role is not None:
+        user = _domain(lambda: users.set_role(db, user_id, change.role or ""))
+    if change.disabled is not None:
+        user = users.set_disabled(db, user_id, change.disabled)
+    if change.password or change.reset_password:
+        generated = None if change.password else passwords.generate()
+        user = _domain(lambda: users.reset_password(db, user_id, change.password or generated or ""))
+    return user, generated
+
+
+def delete_user(db: Session, user_id: str) -> None:
+    _domain(lambda: users.delete_user(db, user_id))

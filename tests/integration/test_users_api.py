@@ -1,0 +1,96 @@
+"""/api/users on real PostgreSQL, in-process over ASGI: accounts managed through the admin API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlmodel import select
+
+from gateway.accounts import sessions
+from gateway.accounts.users import authenticate
+from gateway.models import Conversation, User
+from tests.integration.test_admin_api import Admin, _admin, _error, _uid
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest_asyncio.fixture
+async def admin(pg_url: str) -> AsyncIterator[Admin]:
+    client = await _admin(pg_url)
+    yield client
+    await client.http.aclose()
+    client.ctx.engine.dispose()
+
+
+async def _create(admin: Admin, **body: object) -> httpx.Response:
+    return await admin.http.put("/api/users", json={"name": f"u{_uid()}", **body})
+
+
+async def test_create_shows_a_generated_password_once_and_stores_only_its_hash(admin: Admin) -> None:
+    res = await _create(admin, role="admin", email="Dana@Example.org")
+    assert res.status_code == 200, res.text
+    user = res.json()
+    assert set(user) >= {"id", "name", "email", "role", "disabled", "createdAt", "updatedAt", "lastSeenAt"}
+    assert user["role"] == "admin" and len(user["password"]) >= 16
+    with admin.db() as db:
+        row = db.get(User, user["id"])
+        assert row is not None and row.password_hash.startswith("$argon2id$") and user["password"] not in row.password_hash
+        assert authenticate(db, user["name"], user["password"]) is not None
+    listed = (await admin.http.get("/api/users", params={"userIds": user["id"]})).json()
+    assert listed[0]["password"] is None and "passwordHash" not in listed[0]
+
+
+async def test_bad_and_duplicate_users_are_refused_with_the_field_named(admin: Admin) -> None:
+    name = f"dup{_uid()}"
+    assert (await _create(admin, name=name, password="long enough")).status_code == 200
+    assert "taken" in _error(await _create(admin, name=name.upper(), password="long enough"), 409)
+    assert "name" in _error(await _create(admin, name=""), 400)
+    assert "name" in _error(await _create(admin, name="has space"), 400)
+    assert "name" in _error(await _create(admin, name="x" * 65), 400)
+    assert "password" in _error(await _create(admin, password="short"), 400)
+    assert "role" in _error(await _create(admin, role="root"), 400)
+
+
+async def test_list_filters_and_counts(admin: Admin) -> None:
+    tag = _uid()
+    for role in ("admin", "user", "user"):
+        await _create(admin, name=f"{role}-{tag}-{_uid()[:4]}", role=role)
+    res = await admin.http.get("/api/users", params={"name": tag, "role": "user"})
+    assert res.headers["X-Total-Count"] == "2" and {u["role"] for u in res.json()} == {"user"}
+    page = await admin.http.get("/api/users", params={"name": tag, "limit": 1, "offset": 1})
+    assert len(page.json()) == 1 and page.headers["X-Total-Count"] == "3"
+
+
+async def test_disable_and_reset_end_sessions_delete_removes_conversations(admin: Admin) -> None:
+    user = (await _create(admin, password="first password")).json()
+    with admin.db() as db:
+        token = sessions.start(db, user["id"])
+        db.add(Conversation(user_id=user["id"], title="mine"))
+        db.commit()
+
+    disabled = await admin.http.patch(f"/api/users/{user['id']}", json={"disabled": True})
+    assert disabled.json()["disabled"] is True
+    with admin.db() as db:
+        assert sessions.resolve(db, token) is None
+        token = sessions.start(db, user["id"])
+    await admin.http.patch(f"/api/users/{user['id']}", json={"disabled": False})
+
+    reset = (await admin.http.patch(f"/api/users/{user['id']}", json={"resetPassword": True, "role": "admin"})).json()
+    assert reset["role"] == "admin" and reset["password"]
+    with admin.db() as db:
+        assert sessions.resolve(db, token) is None
+        assert authenticate(db, user["name"], "first password") is None
+        assert authenticate(db, user["name"], reset["password"]) is not None
+
+    assert (await admin.http.delete(f"/api/users/{user['id']}")).json() == {"id": user["id"], "deleted": True}
+    with admin.db() as db:
+        assert db.exec(select(Conversation).where(Conversation.user_id == user["id"])).all() == []
+    assert "does not exist" in _error(await admin.http.patch(f"/api/users/{user['id']}", json={"role": "user"}), 404)
+    assert "does not exist" in _error(await admin.http.delete(f"/api/users/{user['id']}"), 404)
+
+
+async def test_users_need_the_admin_password(admin: Admin) -> None:
+    _error(await admin.http.get("/api/users", headers={"X-API-KEY": "nope"}), 401)
