@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
 from sqlmodel import Session
 
 from common.db import make_engine
@@ -149,3 +150,20 @@ def app_stack(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     gateway.child.stop()
     upstream.child.stop()
     drop_database(database_url)
+
+
+@pytest.fixture
+def contexts() -> Iterator[list[BrowserContext]]:
+    """Browser contexts a test opens with `fresh_page`; closed after it."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def fresh_page(browser: Browser, contexts: list[BrowserContext]) -> Page:
+    """A browser context of its own, without the shared test account's cookie, in English."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.add_init_script("localStorage.setItem('dictachat_lang', 'en')")
+    contexts.append(context)
+    return context.new_page()

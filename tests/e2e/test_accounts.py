@@ -6,33 +6,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute, expect
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 from sqlalchemy import text
 
 from dictachat.auth.guard import SESSION_COOKIE
 from gateway.accounts import users
-from tests.e2e.conftest import AppStack
+from tests.e2e.conftest import AppStack, fresh_page
 from tests.e2e.test_chat import TIMEOUT_MS, send, wait_idle
 
 pytestmark = pytest.mark.timeout(900)
 
 CONV_URL = re.compile(r"/c/([0-9a-f-]{36})$")
-
-
-def fresh_page(browser: Browser, contexts: list[BrowserContext]) -> Page:
-    """A browser context of its own, without the shared test account's cookie."""
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    context.add_init_script("localStorage.setItem('dictachat_lang', 'en')")
-    contexts.append(context)
-    return context.new_page()
-
-
-@pytest.fixture
-def contexts():
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def sign_in(page: Page, app: AppStack, name: str, password: str, path: str = "/") -> None:
@@ -51,7 +35,8 @@ def conv_id(page: Page) -> str:
     return match.group(1)
 
 
-def test_the_chat_needs_sign_in_and_the_cookie_is_httponly(browser: Browser, contexts: list, app_stack: AppStack) -> None:
+def test_the_chat_needs_sign_in_and_the_cookie_is_httponly(browser: Browser, contexts: list, app_stack: AppStack,
+                                                           tmp_path) -> None:
     app_stack.create_account("frank", "frank-password")
     page = fresh_page(browser, contexts)
     page.goto(app_stack.url + "/")
@@ -62,6 +47,7 @@ def test_the_chat_needs_sign_in_and_the_cookie_is_httponly(browser: Browser, con
     page.locator("#signin-password").fill("not his password")
     page.locator("#signin-submit").click()
     expect(page.locator('[data-auth-code="wrong_password"]')).to_be_visible(timeout=TIMEOUT_MS)
+    page.screenshot(path=str(tmp_path / "signin.png"))
 
     page.locator("#signin-password").fill("frank-password")
     page.locator("#signin-submit").click()
@@ -69,6 +55,7 @@ def test_the_chat_needs_sign_in_and_the_cookie_is_httponly(browser: Browser, con
     cookie = next(c for c in page.context.cookies() if c["name"] == SESSION_COOKIE)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["expires"] > 0
     assert cookie["value"] not in page.evaluate("document.cookie")
+    page.screenshot(path=str(tmp_path / "chat-signed-in.png"))
 
     page.locator("#sign-out").click()
     expect(page).to_have_url(re.compile(r"/signin/?$"), timeout=TIMEOUT_MS)
