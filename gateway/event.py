@@ -30,6 +30,7 @@ class ProxyEvent:
     upstream: str = ""
     error: str = ""
     custom_id: str = ""
+    user_id: str = ""
     request: str | None = None
     response: str | None = None
 

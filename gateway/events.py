@@ -87,11 +87,12 @@ class EventRecorder:
         if len(self._pending) >= self._batch_size:
             self._wake.set()
 
-    def pending_cost(self, key_id: str, since: float | None = None) -> float:
-        """Spend of a key in events not yet written (memory only; the spool is counted once written)."""
+    def pending_cost(self, key_id: str, since: float | None = None, column: str = "key_id") -> float:
+        """Spend of a key (or, with column="user_id", a user) in events not yet written (memory only;
+        the spool is counted once written)."""
         return sum(
             float(r["cost_in_usd"]) for r in self._pending
-            if r["key_id"] == key_id and (since is None or r["created_at"] >= since)
+            if r[column] == key_id and (since is None or r["created_at"] >= since)
         )
 
     def start(self) -> None:

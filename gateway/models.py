@@ -50,6 +50,9 @@ class Key(SQLModel, table=True):
     should_log_response: bool = False
     cache_enabled: bool = False
     cache_ttl_s: int = 0
+    # Trusted to name the end user in the OpenAI `user` field (the chat's frontend key): only then
+    # do that user's own limits apply and the event carry the user id.
+    vouches_for_users: bool = False
 
 
 class ProviderSetting(SQLModel, table=True):
@@ -123,6 +126,7 @@ class Event(SQLModel, table=True):
     upstream: str = ""
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     custom_id: str = ""
+    user_id: str = Field(default="", index=True)
     request: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     response: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
@@ -174,6 +178,12 @@ class User(SQLModel, table=True):
     created_at: float = Field(default_factory=time.time)
     updated_at: float = Field(default_factory=time.time)
     last_seen_at: float | None = None
+    # Limits of the user's own, applied on top of the key's when a vouching key names the user.
+    rate_limit_over_time: int = 0
+    rate_limit_unit: str = ""
+    cost_limit_in_usd: float = 0.0
+    cost_limit_in_usd_over_time: float = 0.0
+    cost_limit_in_usd_unit: str = ""
 
 
 class UserSession(SQLModel, table=True):

@@ -21,6 +21,7 @@ from gateway.proxy.models import ModelLister
 from gateway.routing import Deployments
 from gateway.store import make_store
 from gateway.upstream import make_session
+from gateway.user_limits import UserLimits
 
 log = logging.getLogger("gateway")
 
@@ -51,7 +52,8 @@ async def build(settings: Settings, engine: Engine) -> Runtime:
     ctx = Context(settings=settings, store=store, engine=engine)
     session = make_session()
     limiter = Limiter(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
-    forwarder = Forwarder(settings, config, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)
+    forwarder = Forwarder(settings, config, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session,
+                          users=UserLimits(engine, store, recorder))
     proxy = ProxyApp(config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()

@@ -1,4 +1,5 @@
-"""accounts: users, their sign-in sessions, and an owner for every conversation
+"""accounts: users (with limits of their own), their sign-in sessions, an owner for every
+conversation, keys that vouch for users, and the user of each event
 
 Revision ID: 0005_accounts
 Revises: 0001
@@ -25,6 +26,11 @@ def upgrade() -> None:
     sa.Column('created_at', sa.Float(), nullable=False),
     sa.Column('updated_at', sa.Float(), nullable=False),
     sa.Column('last_seen_at', sa.Float(), nullable=True),
+    sa.Column('rate_limit_over_time', sa.Integer(), nullable=False),
+    sa.Column('rate_limit_unit', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('cost_limit_in_usd', sa.Float(), nullable=False),
+    sa.Column('cost_limit_in_usd_over_time', sa.Float(), nullable=False),
+    sa.Column('cost_limit_in_usd_unit', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
@@ -50,7 +56,19 @@ def upgrade() -> None:
         batch_op.create_foreign_key('fk_conversations_user_id', 'users', ['user_id'], ['id'], ondelete='CASCADE')
 
 
+    with op.batch_alter_table('keys', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('vouches_for_users', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=''))
+        batch_op.create_index(batch_op.f('ix_events_user_id'), ['user_id'], unique=False)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_events_user_id'))
+        batch_op.drop_column('user_id')
+    with op.batch_alter_table('keys', schema=None) as batch_op:
+        batch_op.drop_column('vouches_for_users')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_constraint('fk_conversations_user_id', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_conversations_user_id'))

@@ -27,10 +27,13 @@ class TurnRequest:
     top_p: float | None = None
     max_tokens: int | None = None
     use_tools: bool = True
+    user: str = ""  # the signed-in account's id: the gateway applies that user's own limits
     extra: dict[str, Any] = field(default_factory=dict)
 
     def body(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.model, "messages": messages, "stream_options": {"include_usage": True}, **self.extra}
+        if self.user:
+            body["user"] = self.user
         for name in ("temperature", "top_p", "max_tokens"):
             if getattr(self, name) is not None:
                 body[name] = getattr(self, name)

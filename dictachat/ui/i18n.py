@@ -88,6 +88,8 @@ EN: dict[str, str] = {
     # Errors
     "chat.err.rate_limit": "Rate limit reached, try again in {n} s.",
     "chat.err.rate_limit_plain": "Rate limit reached, try again shortly.",
+    "chat.err.user_limit": "You have reached your personal usage limit. Try again in {n} s.",
+    "chat.err.user_limit_plain": "You have reached your personal usage limit; ask an administrator to raise it.",
     "chat.err.unavailable": "The model is not available right now. Please retry in a moment.",
     "chat.err.auth": "The chat is not authorised by the gateway (check FRONTEND_API_KEY).",
     "chat.err.timeout": "The model took too long to answer. Please retry.",
@@ -355,6 +357,8 @@ HE: dict[str, str] = {
     "chat.completion_tokens": "פלט",
     "chat.err.rate_limit": "הגעתם למגבלת הקצב, נסו שוב בעוד {n} שניות.",
     "chat.err.rate_limit_plain": "הגעתם למגבלת הקצב, נסו שוב בעוד רגע.",
+    "chat.err.user_limit": "הגעתם למגבלת השימוש האישית שלכם. נסו שוב בעוד {n} שניות.",
+    "chat.err.user_limit_plain": "הגעתם למגבלת השימוש האישית שלכם; בקשו ממנהל להגדיל אותה.",
     "chat.err.unavailable": "המודל אינו זמין כרגע. נסו שוב בעוד רגע.",
     "chat.err.auth": "השער אינו מאשר את הצ׳אט (בדקו את FRONTEND_API_KEY).",
     "chat.err.timeout": "המודל לא ענה בזמן. נסו שוב.",

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 @router.post("", include_in_schema=False)
 async def create_user(body: UserCreate, ctx: Ctx) -> UserOut:
     """Create a user. Without `password` one is generated and returned in this answer only."""
-    row, generated = await run_db(ctx, users.create_user, body.name, body.password, body.role, body.email)
+    row, generated = await run_db(ctx, users.create_user, body.name, body.password, body.role, body.email, body.limits())
     return UserOut.from_row(row, generated)
 
 
@@ -45,7 +45,7 @@ async def list_users(
 async def update_user(user_id: str, body: UserUpdate, ctx: Ctx) -> UserOut:
     """Change the fields sent. Disabling, a new password or `resetPassword` end the user's sessions at once."""
     change = UserChange(email=body.email, role=body.role, disabled=body.disabled, password=body.password,
-                        reset_password=body.reset_password)
+                        reset_password=body.reset_password, limits=body.limits())
     row, generated = await run_db(ctx, users.update_user, user_id, change)
     return UserOut.from_row(row, generated)
 

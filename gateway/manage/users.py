@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from gateway.accounts import passwords, users
 from gateway.errors import GatewayError
+from gateway.manage.keys import validate_key
 from gateway.models import User
+from gateway.user_limits import limits_of
 
 T = TypeVar("T")
 
@@ -37,6 +39,7 @@ class UserChange:
     disabled: bool | None = None
     password: str | None = None
     reset_password: bool = False
+    limits: dict[str, Any] = field(default_factory=dict)
 
 
 def _domain(call: Callable[[], T]) -> T:
@@ -48,11 +51,30 @@ def _domain(call: Callable[[], T]) -> T:
         raise GatewayError(404, f"user '{exc.args[0].removeprefix('no user ')}' does not exist") from None
 
 
-def create_user(db: Session, name: str, password: str | None, role: str, email: str) -> tuple[User, str | None]:
+def _set_limits(db: Session, user: User, limits: dict[str, Any]) -> User:
+    """Apply limit columns after checking them as the key limits are checked (400 naming the field)."""
+    if not limits:
+        return user
+    for name, value in limits.items():
+        setattr(user, name, value)
+    try:
+        validate_key(limits_of(user))
+    except GatewayError:
+        db.rollback()
+        raise
+    db.add(user)
+    db.commit()
+    return user
+
+
+def create_user(db: Session, name: str, password: str | None, role: str, email: str,
+                limits: dict[str, Any] | None = None) -> tuple[User, str | None]:
     """A new user; without a password one is generated and returned (shown once)."""
+    if limits:
+        validate_key(limits_of(User(**limits)))
     generated = passwords.generate() if not password else None
     user = _domain(lambda: users.create_user(db, name, password or generated or "", role=role, email=email))
-    return user, generated
+    return _set_limits(db, user, limits or {}), generated
 
 
 def list_users(db: Session, query: UserQuery) -> tuple[list[User], int]:
@@ -75,7 +97,7 @@ def list_users(db: Session, query: UserQuery) -> tuple[list[User], int]:
 
 def update_user(db: Session, user_id: str, change: UserChange) -> tuple[User, str | None]:
     """Apply the change; a reset without a password generates one and returns it (shown once)."""
-    user = _domain(lambda: users.get(db, user_id))
+    user = _set_limits(db, _domain(lambda: users.get(db, user_id)), change.limits)
     generated: str | None = None
     if change.email is not None:
         user.email = change.email.strip()[:254]

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from gateway.errors import GatewayError, error_body
 from gateway.event import ProxyEvent
 from gateway.events import EventRecorder, clean
 from gateway.limits import Limiter
-from gateway.models import Key
+from gateway.models import Key, User
 from gateway.proxy import plan as plans
 from gateway.proxy.request import Arrival, ChatBody, ProxyRequest, read_body, request_timeout
 from gateway.routing import Deployments
@@ -37,6 +37,7 @@ from gateway.upstream import (
     relay_events,
     upstream_client_error,
 )
+from gateway.user_limits import UserLimits
 
 log = logging.getLogger("gateway.proxy")
 
@@ -56,6 +57,7 @@ class Outcome:
     error: str = UNANSWERED
     raw: bytes = b""
     key: Key | None = None
+    user: User | None = None  # only when a vouching key named one
     chat: ChatBody | None = None
     route_id: str = ""
     provider: str = ""
@@ -95,6 +97,7 @@ class Outcome:
             cache_hit=self.cache_hit,
             upstream=clean(self.upstream, 1024),
             error=clean(self.error, 4000),
+            user_id=self.user.id if self.user else "",
             request=clean(self.raw.decode(errors="replace")) if logs_request else None,
             response=clean(b"".join(self.response or ()).decode(errors="replace")) if logs_response else None,
         )
@@ -104,7 +107,7 @@ class Forwarder:
     """The domain flow behind every chat endpoint of the proxy; each step is one method, named for its job."""
 
     def __init__(self, settings: Settings, config: ConfigCache, store: Store, limiter: Limiter, deployments: Deployments,
-                 recorder: EventRecorder, session: aiohttp.ClientSession) -> None:
+                 recorder: EventRecorder, session: aiohttp.ClientSession, users: UserLimits | None = None) -> None:
         self.settings = settings
         self.config = config
         self.store = store
@@ -112,6 +115,7 @@ class Forwarder:
         self.deployments = deployments
         self.recorder = recorder
         self.session = session
+        self.users = users
         self._background: set[asyncio.Task[None]] = set()
 
     async def run(self, http: Request, send: Send) -> None:
@@ -146,12 +150,13 @@ class Forwarder:
         outcome.raw = await read_body(http, self.settings.gateway.max_body_bytes)
         key = outcome.key = await access.authenticate(http.headers, self.config)
         chat = outcome.chat = ChatBody.parse(outcome.raw)
+        user = outcome.user = await self.users.resolve(key, chat.payload) if self.users else None
         plan = await self._plan(http.path_params, key, chat.model)
         outcome.provider, outcome.route_id = plan.provider_name, plan.route.id if plan.route else ""
         for step in plan.steps:  # a route's steps may switch model and provider: each must be allowed
             access.check_access(key, arrival.path, arrival.method, step.model or chat.model, step.provider)
         return ProxyRequest(arrival=arrival, key=key, chat=chat, plan=plan,
-                            timeout_s=request_timeout(http, self.settings.gateway.request_timeout_s))
+                            timeout_s=request_timeout(http, self.settings.gateway.request_timeout_s), user=user)
 
     async def _plan(self, path_params: Mapping[str, str], key: Key, model: str) -> plans.Plan:
         """Where the request goes: the provider or route in its path, else the model it names."""
@@ -163,7 +168,9 @@ class Forwarder:
         return plans.for_model(snapshot, model, key, g.upstream_retries, g.cache_ttl_s)
 
     async def _answer(self, request: ProxyRequest, outcome: Outcome) -> Response:
-        """Rate limit and budget, then the cache, then the upstream."""
+        """The user's limits (a user at theirs does not use up the shared key's), the key's, the cache, the upstream."""
+        if request.user is not None and self.users is not None:
+            await self.users.admit(request.user)
         decision = await self.limiter.admit(request.key)
         headers = decision.headers() if decision else {}
         headers["x-event-id"] = request.arrival.id
@@ -267,9 +274,15 @@ class Forwarder:
         self.recorder.record(event)
         metrics.observe(event)
         if event.cost_in_usd > 0 and outcome.key is not None:
-            task = asyncio.get_running_loop().create_task(self.limiter.add(outcome.key, event.cost_in_usd, event.created_at))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._later(self.limiter.add(outcome.key, event.cost_in_usd, event.created_at))
+            if outcome.user is not None and self.users is not None:
+                self._later(self.users.add(outcome.user, event.cost_in_usd, event.created_at))
+
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run bookkeeping off the request; keep a reference so the task is not collected mid-way."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
 
 async def _relay(events: AsyncIterator[bytes], outcome: Outcome) -> AsyncIterator[bytes]:

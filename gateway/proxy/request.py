@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from gateway.errors import GatewayError
 from gateway.keys import parse_ttl
-from gateway.models import Key, new_id
+from gateway.models import Key, User, new_id
 from gateway.proxy.plan import Plan
 
 
@@ -75,6 +75,7 @@ class ProxyRequest:
     chat: ChatBody
     plan: Plan
     timeout_s: float
+    user: User | None = None  # named by a key that vouches for users
 
 
 async def read_body(request: Request, limit: int) -> bytes:

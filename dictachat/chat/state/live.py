@@ -170,7 +170,7 @@ class ChatLiveState(rx.State):
                 return  # signed out (or disabled) since the turn began: nothing is generated
             rows = await asyncio.to_thread(history.load_rows, account.id, conv_id)
             turn = TurnBuilder(model=settings.model)
-            await self._run(token, turn, _request(rows, settings))
+            await self._run(token, turn, _request(rows, settings, account.id))
             await asyncio.to_thread(history.append_rows, account.id, conv_id, turn.rows())
             rows = await asyncio.to_thread(history.load_rows, account.id, conv_id)
         except history.ConversationNotFound:
@@ -212,7 +212,7 @@ class ChatLiveState(rx.State):
             await sidebar._refresh()  # the conversation moves to the top of the list
 
 
-def _request(rows: list[dict], settings: ChatSettings) -> TurnRequest:
+def _request(rows: list[dict], settings: ChatSettings, user_id: str) -> TurnRequest:
     return TurnRequest(
         messages=request_messages(rows, settings.system_prompt),
         model=settings.model,
@@ -220,4 +220,5 @@ def _request(rows: list[dict], settings: ChatSettings) -> TurnRequest:
         top_p=settings.top_p,
         max_tokens=settings.max_tokens,
         use_tools=settings.use_tools,
+        user=user_id,
     )

@@ -38,6 +38,8 @@ class KeyFields(ApiModel):
     should_log_request: bool | None = None
     should_log_response: bool | None = None
     cache_config: CacheConfig | None = None
+    vouches_for_users: bool | None = Field(
+        None, description="Trust the OpenAI `user` field: that user's own limits apply too and events carry the user id")
 
     def columns(self) -> dict[str, Any]:
         """The `Key` column values this body sets."""
@@ -82,6 +84,7 @@ class KeyOut(ApiModel):
     should_log_request: bool
     should_log_response: bool
     cache_config: CacheConfig
+    vouches_for_users: bool
 
     @classmethod
     def from_row(cls, row: Key, raw: str | None = None) -> KeyOut:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -12,14 +12,28 @@ from gateway.models import User
 Role = Literal["admin", "user"]
 
 
-class UserCreate(ApiModel):
+class UserLimits(ApiModel):
+    """The user's own limits, on top of the key's when a vouching key names the user; null leaves one as it is."""
+
+    rate_limit_over_time: int | None = Field(None, description="Requests allowed per rateLimitUnit; 0 = no limit")
+    rate_limit_unit: str | None = Field(None, description="s, m, h or d")
+    cost_limit_in_usd: float | None = Field(None, description="Total spend allowed, USD; 0 = no limit")
+    cost_limit_in_usd_over_time: float | None = Field(None, description="Spend allowed per costLimitInUsdUnit")
+    cost_limit_in_usd_unit: str | None = Field(None, description="m, h, d or mo")
+
+    def limits(self) -> dict[str, Any]:
+        """The `User` limit columns this body sets."""
+        return self.model_dump(by_alias=False, exclude_none=True, include=set(UserLimits.model_fields))
+
+
+class UserCreate(UserLimits):
     name: str = Field(min_length=1, max_length=64, description="Sign-in name: letters, digits, . _ @ -")
     password: str | None = Field(None, max_length=256, description="At least 8 characters; generated when absent")
     role: Role = "user"
     email: str = Field("", max_length=254)
 
 
-class UserUpdate(ApiModel):
+class UserUpdate(UserLimits):
     email: str | None = Field(None, max_length=254)
     role: Role | None = None
     disabled: bool | None = Field(None, description="A disabled user's sessions end at once")
@@ -38,6 +52,11 @@ class UserOut(ApiModel):
     created_at: float
     updated_at: float
     last_seen_at: float | None
+    rate_limit_over_time: int
+    rate_limit_unit: str
+    cost_limit_in_usd: float
+    cost_limit_in_usd_over_time: float
+    cost_limit_in_usd_unit: str
     password: str | None = None
 
     @classmethod
