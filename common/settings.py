@@ -91,6 +91,10 @@ class DictaChatSettings(_Group):
     gateway_url: str = "http://127.0.0.1:8002"
     gateway_admin_url: str = "http://127.0.0.1:8001"
     frontend_api_key: str = "sk-bricksllm-frontend-llama-key-explicit"
+    # Single sign-on behind oauth2-proxy / Authelia: the header naming the signed-in person (e.g.
+    # X-Forwarded-Email), believed only from the listed proxy addresses; empty = off.
+    auth_trusted_header: str = ""
+    auth_trusted_proxies: str = "127.0.0.1,::1"
 
 
 _GROUPS: dict[str, type[_Group]] = {

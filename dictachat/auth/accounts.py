@@ -15,6 +15,13 @@ def signed_in(token: str) -> Account | None:
         return account_of(user) if user is not None else None
 
 
+def trusted(identity: str) -> Account | None:
+    """The account a trusted single sign-on proxy names (created on first sight), or None."""
+    with session() as db:
+        user = users.trusted_user(db, identity)
+        return account_of(user) if user is not None else None
+
+
 def sign_in(name: str, password: str, client_ip: str) -> str | None:
     """A new session token when the name and password match an enabled account, else None."""
     with session() as db:

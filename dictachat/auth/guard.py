@@ -4,12 +4,13 @@ the database on every call (so a disabled user or a signed-out session stops at 
 from __future__ import annotations
 
 import asyncio
-from http.cookies import CookieError, SimpleCookie
+from collections.abc import Mapping
 from urllib.parse import quote
 
 import reflex as rx
 from reflex.event import EventSpec
 
+from common.settings import get_settings
 from dictachat.auth import accounts
 from gateway.accounts.users import Account
 
@@ -18,18 +19,34 @@ SIGN_IN_ROUTE = "/signin"
 
 
 def session_token(cookie_header: str) -> str:
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(cookie_header or "")
-    except CookieError:
+    """Our cookie's value from a Cookie header. Split by hand: http.cookies drops every cookie of a
+    header once one value is unusual (a space, JSON), and the page sets cookies of its own."""
+    for part in (cookie_header or "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == SESSION_COOKIE:
+            return value.strip().strip('"')
+    return ""
+
+
+def trusted_identity(headers: Mapping[str, str], client_ip: str, header: str, proxies: str) -> str:
+    """Who a single sign-on proxy says this is: the `header` value, only when the setting is on and
+    the connection comes from one of the comma-separated `proxies`; else ""."""
+    if not header or client_ip not in {p.strip() for p in proxies.split(",") if p.strip()}:
         return ""
-    morsel = jar.get(SESSION_COOKIE)
-    return morsel.value if morsel is not None else ""
+    wanted = header.lower()
+    return next((value.strip() for name, value in headers.items() if name.lower() == wanted), "")
 
 
 async def current_account(state: rx.State) -> Account | None:
-    """The signed-in account of the browser that sent the event being handled, or None."""
-    return await asyncio.to_thread(accounts.signed_in, session_token(state.router.headers.cookie))
+    """The signed-in account of the browser that sent the event being handled, or None: its session
+    cookie, else (when AUTH_TRUSTED_HEADER is set) the identity a trusted proxy sent."""
+    account = await asyncio.to_thread(accounts.signed_in, session_token(state.router.headers.cookie))
+    if account is not None:
+        return account
+    chat = get_settings().chat
+    identity = trusted_identity(state.router.headers.raw_headers, state.router.session.client_ip,
+                                chat.auth_trusted_header, chat.auth_trusted_proxies)
+    return await asyncio.to_thread(accounts.trusted, identity) if identity else None
 
 
 def to_sign_in(back_to: str = "/") -> EventSpec:

@@ -90,6 +90,19 @@ def authenticate(db: Session, name: str, password: str) -> User | None:
     return user
 
 
+def trusted_user(db: Session, identity: str) -> User | None:
+    """The enabled user a trusted proxy vouches for (by e-mail or name), created on first sight
+    (role user, a random password nobody knows); None for a disabled user or an unusable name."""
+    identity = identity.strip()
+    user = db.exec(select(User).where(func.lower(User.email) == identity.lower())).first() or find_by_name(db, identity)
+    if user is None:
+        try:
+            user = create_user(db, identity, passwords.generate(), email=identity if "@" in identity else "")
+        except AccountError:
+            return None
+    return None if user.disabled else user
+
+
 def list_users(db: Session, search: str = "") -> list[User]:
     query = select(User).order_by(col(User.name))
     if search.strip():

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from common.db import make_engine
-from dictachat.auth.guard import SESSION_COOKIE, session_token
+from dictachat.auth.guard import SESSION_COOKIE, session_token, trusted_identity
 from gateway.accounts import passwords, sessions, users
 from gateway.accounts.throttle import SignInThrottle
 from gateway.models import Conversation
@@ -159,3 +159,21 @@ def test_the_session_cookie_is_read_from_the_request_header() -> None:
     assert session_token(f"theme=dark; {SESSION_COOKIE}=abc123; other=1") == "abc123"
     assert session_token("theme=dark") == ""
     assert session_token('broken="') == ""
+    assert session_token(f'prefs={{"a": 1, "b": "x y"}}; {SESSION_COOKIE}=abc123') == "abc123"
+
+
+def test_a_trusted_header_counts_only_when_set_and_from_an_allowed_proxy() -> None:
+    headers = {"x-forwarded-email": "dana@example.org", "host": "chat"}
+    assert trusted_identity(headers, "10.0.0.5", "X-Forwarded-Email", "10.0.0.5, 127.0.0.1") == "dana@example.org"
+    assert trusted_identity(headers, "10.0.0.9", "X-Forwarded-Email", "10.0.0.5") == ""  # not the proxy
+    assert trusted_identity(headers, "10.0.0.5", "", "10.0.0.5") == ""  # the setting is off
+    assert trusted_identity({"host": "chat"}, "10.0.0.5", "X-Forwarded-Email", "10.0.0.5") == ""
+
+
+def test_a_trusted_identity_finds_or_creates_the_user_but_never_a_disabled_one(db: Session) -> None:
+    first = users.trusted_user(db, "Dana@Example.org")
+    assert first is not None and first.role == "user" and first.email == "Dana@Example.org"
+    assert users.trusted_user(db, "dana@example.org").id == first.id  # the e-mail, in any case
+    users.set_disabled(db, first.id, True)
+    assert users.trusted_user(db, "dana@example.org") is None
+    assert users.trusted_user(db, "not a valid name!") is None
