@@ -50,6 +50,15 @@ class UserInfo(TypedDict, total=False):
     updatedAt: float
     lastSeenAt: float | None
     password: str | None
+    rateLimitOverTime: int
+    rateLimitUnit: str
+    costLimitInUsd: float
+    costLimitInUsdOverTime: float
+    costLimitInUsdUnit: str
+    requests: int
+    promptTokenCount: int
+    completionTokenCount: int
+    costInUsd: float
 
 
 class EventInfo(TypedDict, total=False):

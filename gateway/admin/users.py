@@ -33,12 +33,13 @@ async def list_users(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> list[UserOut]:
-    """Users by name. `X-Total-Count` carries the number of all matches."""
+    """Users by name, each with their requests, tokens and spend through the gateway.
+    `X-Total-Count` carries the number of all matches."""
     query = UserQuery(user_ids=split_values(user_ids or []), name=name, role=role, disabled=disabled,
                       offset=offset, limit=limit)
     rows, total = await run_db(ctx, users.list_users, query)
     response.headers["X-Total-Count"] = str(total)
-    return [UserOut.from_row(row) for row in rows]
+    return [UserOut.from_row(row, usage=usage) for row, usage in rows]
 
 
 @router.patch("/{user_id}")

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import func
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from gateway.accounts import passwords, users
 from gateway.errors import GatewayError
 from gateway.manage.keys import validate_key
-from gateway.models import User
+from gateway.models import Event, User
 from gateway.user_limits import limits_of
 
 T = TypeVar("T")
@@ -67,6 +68,25 @@ def _set_limits(db: Session, user: User, limits: dict[str, Any]) -> User:
     return user
 
 
+@dataclass
+class UserUsage:
+    """A user's requests, tokens and spend through the gateway, from the events that carry their id."""
+
+    requests: int = 0
+    prompt_token_count: int = 0
+    completion_token_count: int = 0
+    cost_in_usd: float = 0.0
+
+
+def usage_of(db: Session, user_ids: Sequence[str]) -> dict[str, UserUsage]:
+    if not user_ids:
+        return {}
+    query = (select_columns(col(Event.user_id), func.count(), func.coalesce(func.sum(Event.prompt_token_count), 0),
+                    func.coalesce(func.sum(Event.completion_token_count), 0), func.coalesce(func.sum(Event.cost_in_usd), 0.0))
+             .where(col(Event.user_id).in_(user_ids)).group_by(col(Event.user_id)))
+    return {uid: UserUsage(int(n), int(p), int(c), float(cost)) for uid, n, p, c, cost in db.connection().execute(query).all()}
+
+
 def create_user(db: Session, name: str, password: str | None, role: str, email: str,
                 limits: dict[str, Any] | None = None) -> tuple[User, str | None]:
     """A new user; without a password one is generated and returned (shown once)."""
@@ -77,7 +97,8 @@ def create_user(db: Session, name: str, password: str | None, role: str, email: 
     return _set_limits(db, user, limits or {}), generated
 
 
-def list_users(db: Session, query: UserQuery) -> tuple[list[User], int]:
+def list_users(db: Session, query: UserQuery) -> tuple[list[tuple[User, UserUsage]], int]:
+    """One page of users, each with their usage, and the number of all matches."""
     select_users = select(User)
     if query.user_ids:
         select_users = select_users.where(col(User.id).in_(query.user_ids))
@@ -92,7 +113,9 @@ def list_users(db: Session, query: UserQuery) -> tuple[list[User], int]:
     page = select_users.order_by(col(User.name)).offset(query.offset)
     if query.limit is not None:
         page = page.limit(query.limit)
-    return list(db.exec(page).all()), int(total)
+    rows = list(db.exec(page).all())
+    usage = usage_of(db, [u.id for u in rows])
+    return [(u, usage.get(u.id, UserUsage())) for u in rows], int(total)
 
 
 def update_user(db: Session, user_id: str, change: UserChange) -> tuple[User, str | None]:

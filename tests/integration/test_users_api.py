@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from gateway.accounts import sessions
 from gateway.accounts.users import authenticate
-from gateway.models import Conversation, User
+from gateway.models import Conversation, Event, User
 from tests.integration.test_admin_api import Admin, _admin, _error, _uid
 
 pytestmark = pytest.mark.asyncio
@@ -94,3 +94,17 @@ async def test_disable_and_reset_end_sessions_delete_removes_conversations(admin
 
 async def test_users_need_the_admin_password(admin: Admin) -> None:
     _error(await admin.http.get("/api/users", headers={"X-API-KEY": "nope"}), 401)
+
+
+async def test_the_list_shows_each_users_requests_tokens_and_spend(admin: Admin) -> None:
+    user = (await _create(admin, rateLimitOverTime=5, rateLimitUnit="m", costLimitInUsd=2)).json()
+    assert (user["rateLimitOverTime"], user["rateLimitUnit"], user["costLimitInUsd"]) == (5, "m", 2.0)
+    admin.add_events(*(Event(user_id=user["id"], prompt_token_count=3, completion_token_count=4, cost_in_usd=0.25)
+                       for _ in range(2)), Event(user_id="someone-else", cost_in_usd=9.0))
+    listed = (await admin.http.get("/api/users", params={"userIds": user["id"]})).json()[0]
+    assert (listed["requests"], listed["promptTokenCount"], listed["completionTokenCount"], listed["costInUsd"]) == (
+        2, 6, 8, 0.5)
+    assert "rateLimitUnit" in _error(await admin.http.patch(f"/api/users/{user['id']}", json={"rateLimitUnit": "week"}), 400)
+    assert "costLimitInUsd" in _error(await admin.http.patch(f"/api/users/{user['id']}", json={"costLimitInUsd": -1}), 400)
+    unchanged = (await admin.http.get("/api/users", params={"userIds": user["id"]})).json()[0]
+    assert (unchanged["rateLimitUnit"], unchanged["costLimitInUsd"]) == ("m", 2.0)

@@ -7,7 +7,7 @@ import reflex as rx
 from dictachat.admin.components.layout import admin_shell
 from dictachat.admin.components.ui import card, empty_state, error_callout, field, loading_or, ltr, table
 from dictachat.admin.state.base import AdminState
-from dictachat.admin.state.users import UserRow, UsersState
+from dictachat.admin.state.users import RATE_UNITS, UserRow, UsersState
 from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
@@ -28,6 +28,8 @@ def user_actions(row: UserRow) -> rx.Component:
         rx.button(rx.cond(row.disabled, tr("admin.users.enable"), tr("admin.users.disable")), size="1", variant="soft",
                   color_scheme=rx.cond(row.disabled, "green", "amber"),
                   on_click=UsersState.set_disabled(row.id, ~row.disabled), data_testid="user-disable"),
+        rx.button(tr("admin.users.limits"), size="1", variant="soft", color_scheme="gray",
+                  on_click=UsersState.open_limits(row.id), data_testid="user-limits"),
         rx.button(tr("admin.users.reset"), size="1", variant="soft", color_scheme="gray",
                   on_click=UsersState.reset_password(row.id), data_testid="user-reset"),
         rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="delete",
@@ -45,6 +47,11 @@ def user_table_row(row: UserRow) -> rx.Component:
                               rx.badge(tr("admin.users.disabled"), color_scheme="red", variant="soft", radius="full"),
                               rx.badge(tr("admin.keys.active"), color_scheme="green", variant="soft", radius="full")),
                       data_testid="user-status"),
+        rx.table.cell(ltr(rx.cond(row.limits != "", row.limits, "—"), size="1", white_space="nowrap")),
+        rx.table.cell(rx.vstack(ltr(row.spend, weight="medium"),
+                                rx.text(row.requests, " ", tr("admin.requests"), " · ", row.tokens, " ",
+                                        tr("admin.users.tokens"), size="1", color_scheme="gray", white_space="nowrap"),
+                                spacing="0"), data_testid="user-usage"),
         rx.table.cell(ltr(rx.cond(row.last_seen != "", row.last_seen, "—"), size="1", white_space="nowrap")),
         rx.table.cell(ltr(row.created, size="1", white_space="nowrap")),
         rx.table.cell(user_actions(row)),
@@ -63,7 +70,8 @@ def users_table() -> rx.Component:
             UsersState.error,
             rx.cond(
                 UsersState.rows.length() > 0,
-                table([tr("admin.name"), tr("admin.status"), tr("admin.users.last_seen"), tr("admin.created"), ""],
+                table([tr("admin.name"), tr("admin.status"), tr("admin.keys.limits"), tr("admin.users.usage"),
+                       tr("admin.users.last_seen"), tr("admin.created"), ""],
                       rx.foreach(UsersState.rows, user_table_row)),
                 empty_state("users", tr("admin.users.empty"), tr("admin.users.empty_body")),
             ),
@@ -74,16 +82,33 @@ def users_table() -> rx.Component:
 def create_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(tr("admin.users.create")),
+            rx.dialog.title(rx.cond(UsersState.editing_id != "", tr("admin.users.limits"), tr("admin.users.create"))),
             rx.form(
                 rx.vstack(
-                    field(tr("admin.name"), rx.input(name="name", required=True, max_length=64, width="100%", dir="auto",
-                                                     data_testid="user-name")),
-                    field(tr("admin.users.email"), rx.input(name="email", type="email", width="100%", dir="ltr")),
-                    field(tr("admin.users.password"), rx.input(name="password", type="password", width="100%", dir="ltr",
-                                                               auto_complete="new-password"),
-                          hint=tr("admin.users.password_hint")),
-                    field(tr("admin.users.role"), rx.select(["user", "admin"], name="role", default_value="user")),
+                    rx.cond(UsersState.editing_id == "", rx.vstack(
+                        field(tr("admin.name"), rx.input(name="name", required=True, max_length=64, width="100%", dir="auto",
+                                                         data_testid="user-name")),
+                        field(tr("admin.users.email"), rx.input(name="email", type="email", width="100%", dir="ltr")),
+                        field(tr("admin.users.password"), rx.input(name="password", type="password", width="100%", dir="ltr",
+                                                                   auto_complete="new-password"),
+                              hint=tr("admin.users.password_hint")),
+                        field(tr("admin.users.role"), rx.select(["user", "admin"], name="role", default_value="user")),
+                        spacing="3",
+                        width="100%",
+                    )),
+                    rx.grid(
+                        field(tr("admin.keys.rate"), rx.hstack(
+                            rx.input(name="rate", type="number", min=0, placeholder="60", width="100%",
+                                     default_value=UsersState.limits_form["rate"], data_testid="user-rate"),
+                            rx.select(list(RATE_UNITS), name="rate_unit", default_value=UsersState.limits_form["rate_unit"]),
+                        ), hint=tr("admin.users.limit_hint")),
+                        field(tr("admin.keys.cost_limit"), rx.input(name="cost_limit", type="number", min=0, step="any",
+                                                                   placeholder="5", width="100%",
+                                                                   default_value=UsersState.limits_form["cost_limit"])),
+                        columns="2",
+                        spacing="3",
+                        width="100%",
+                    ),
                     rx.cond(UsersState.form_error != "", rx.callout(UsersState.form_error, icon="circle-alert",
                                                                     color_scheme="red", size="1", width="100%",
                                                                     data_testid="form-error")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Literal
 
 from pydantic import Field
@@ -58,10 +59,15 @@ class UserOut(ApiModel):
     cost_limit_in_usd_over_time: float
     cost_limit_in_usd_unit: str
     password: str | None = None
+    requests: int = Field(0, description="Requests through the gateway (in lists)")
+    prompt_token_count: int = 0
+    completion_token_count: int = 0
+    cost_in_usd: float = 0.0
 
     @classmethod
-    def from_row(cls, row: User, password: str | None = None) -> UserOut:
-        return cls.model_validate({**row.model_dump(exclude={"password_hash"}), "password": password})
+    def from_row(cls, row: User, password: str | None = None, usage: Any = None) -> UserOut:
+        spent = asdict(usage) if usage is not None else {}
+        return cls.model_validate({**row.model_dump(exclude={"password_hash"}), "password": password, **spent})
 
 
 class UserDeleted(ApiModel):
