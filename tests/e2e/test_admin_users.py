@@ -7,12 +7,18 @@ import re
 
 import pytest
 from playwright.sync_api import Browser, expect
+from sqlalchemy import text
 
 from tests.e2e.conftest import AppStack, fresh_page
 from tests.e2e.test_accounts import sign_in
-from tests.e2e.test_chat import TIMEOUT_MS, send, wait_idle
+from tests.e2e.test_chat import TIMEOUT_MS, poll, send, wait_idle
 
 pytestmark = pytest.mark.timeout(900)
+
+
+def gina_events(app: AppStack, user_id: str | None) -> int:
+    with app.accounts_db() as db:
+        return int(db.execute(text("SELECT count(*) FROM events WHERE user_id = :u"), {"u": user_id}).scalar_one())
 
 
 def test_admin_account_manages_users_in_the_dashboard(browser: Browser, contexts: list, app_stack: AppStack,
@@ -44,13 +50,21 @@ def test_admin_account_manages_users_in_the_dashboard(browser: Browser, contexts
     admin.get_by_test_id("users-search").fill("gin")
     row = admin.locator('[data-testid="user-row"][data-user-name="gina"]')
     expect(row).to_have_count(1, timeout=TIMEOUT_MS)
-    expect(admin.get_by_test_id("user-row")).to_have_count(1)
+    expect(admin.get_by_test_id("user-row")).to_have_count(1, timeout=TIMEOUT_MS)  # the search filters
 
     gina = fresh_page(browser, contexts)
     sign_in(gina, app_stack, "gina", gina_password)
     send(gina, "hello from gina")
     wait_idle(gina)
     expect(gina.locator("a[href='/admin']")).to_have_count(0)  # not an admin: no dashboard link
+
+    # The gateway's events carry her id; the Users page shows her requests, tokens and spend.
+    gina_id = admin.locator('[data-testid="user-row"][data-user-name="gina"]').get_attribute("data-user-id")
+    assert poll(lambda: gina_events(app_stack, gina_id) > 0)
+    admin.reload()
+    admin.get_by_test_id("users-search").fill("gina")
+    expect(row.get_by_test_id("user-usage")).to_contain_text(re.compile(r"[1-9]\d* requests · [1-9][\d,]* tokens"),
+                                                             timeout=TIMEOUT_MS)
 
     row.get_by_test_id("user-disable").click()
     expect(row.get_by_test_id("user-status")).to_contain_text("Disabled", timeout=TIMEOUT_MS)

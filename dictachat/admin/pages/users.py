@@ -56,7 +56,7 @@ def user_table_row(row: UserRow) -> rx.Component:
         rx.table.cell(ltr(row.created, size="1", white_space="nowrap")),
         rx.table.cell(user_actions(row)),
         data_testid="user-row",
-        custom_attrs={"data-user-name": row.name},
+        custom_attrs={"data-user-name": row.name, "data-user-id": row.id},
         align="center",
     )
 
