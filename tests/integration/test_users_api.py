@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
-import pytest_asyncio
 from sqlmodel import select
 
 from gateway.accounts import sessions
 from gateway.accounts.users import authenticate
 from gateway.models import Conversation, Event, User
-from tests.integration.test_admin_api import Admin, _admin, _error, _uid
+from tests.integration import test_admin_api as admin_api
+from tests.integration.test_admin_api import Admin, _error, _uid
 
 pytestmark = pytest.mark.asyncio
 
 
-@pytest_asyncio.fixture
-async def admin(pg_url: str) -> AsyncIterator[Admin]:
-    client = await _admin(pg_url)
-    yield client
-    await client.http.aclose()
-    client.ctx.engine.dispose()
+admin = admin_api.admin  # the admin API in-process on PostgreSQL
 
 
 async def _create(admin: Admin, **body: object) -> httpx.Response:
