@@ -90,9 +90,9 @@ chat_admin_line=""
 create_first_account() {
     local out
     if [[ "$mode" == compose ]]; then
-        out=$(compose exec -T gateway python -m gateway.cli.accounts bootstrap) || die "could not create the first chat account"
+        out=$(compose exec -T dictachat python -m dictachat.auth.bootstrap) || die "could not create the first chat account"
     else
-        out=$(.venv/bin/python -m gateway.cli.accounts bootstrap) || die "could not create the first chat account"
+        out=$(.venv/bin/python -m dictachat.auth.bootstrap) || die "could not create the first chat account"
     fi
     chat_admin_line=$(grep '^CHAT_ADMIN ' <<<"$out" || true)
 }

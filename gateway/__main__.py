@@ -7,7 +7,6 @@ import contextlib
 import gc
 import logging
 import signal
-import sys
 from collections.abc import Iterator
 
 import uvicorn
@@ -15,7 +14,7 @@ import uvloop
 
 from common.db import get_engine
 from common.settings import Settings, get_settings
-from gateway import bootstrap, migrate
+from gateway.readiness import DatabaseSetup
 from gateway.server import build
 
 log = logging.getLogger("gateway")
@@ -29,8 +28,8 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(settings: Settings) -> None:
-    runtime = await build(settings, get_engine())
+async def serve(settings: Settings, database: DatabaseSetup) -> None:
+    runtime = await build(settings, get_engine(), database)
     # LiteLLM and friends leave ~400k long-lived objects; a full collection over them stalls every
     # request for ~250 ms. Freezing them keeps the collector to what requests allocate.
     gc.collect()
@@ -61,14 +60,12 @@ def main() -> None:
     settings = get_settings()
     if not settings.gateway.admin_pass:
         log.warning("ADMIN_PASS is not set: the admin API refuses every request until it is")
-    engine = get_engine()
-    try:
-        migrate.upgrade(engine, then=lambda: bootstrap.ensure_defaults(engine, settings))
-    except Exception as exc:
-        print(f"gateway: cannot prepare the database at DATABASE_URL ({exc.__class__.__name__}: {exc})".splitlines()[0],
-              file=sys.stderr)
-        raise SystemExit(1) from None
-    uvloop.run(serve(settings))
+    database = DatabaseSetup()
+    if not database.try_once(get_engine(), settings):
+        # Serving degraded beats not serving: cached keys keep working and /api/health says what is down.
+        log.warning("cannot prepare the database at DATABASE_URL (%s); serving degraded and retrying in the background",
+                    database.problem)
+    uvloop.run(serve(settings, database))
 
 
 if __name__ == "__main__":

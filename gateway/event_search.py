@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
@@ -27,7 +27,7 @@ class EventFilter(BaseModel):
     tags: list[str] = []
     start: float | None = None
     end: float | None = None
-    status: int | None = None
+    status: int | None = Field(None, ge=100, le=599, description="HTTP status of the events")
     model: str | None = None
     stream: bool | None = None
     cached: bool | None = None

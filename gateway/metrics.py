@@ -21,7 +21,6 @@ TOKENS = Counter("gateway_tokens_total", "Tokens reported by upstreams", ["key_i
 COST = Counter("gateway_cost_usd_total", "Spend in USD", ["key_id", "model"], registry=REGISTRY)
 CACHE_HITS = Counter("gateway_cache_hits_total", "Responses served from the cache", ["key_id"], registry=REGISTRY)
 UPSTREAM_ERRORS = Counter("gateway_upstream_errors_total", "Failed upstream attempts", ["upstream"], registry=REGISTRY)
-EVENTS_PENDING = Counter("gateway_events_spooled_total", "Events spooled to disk while the database was away", registry=REGISTRY)
 
 
 def metrics_response() -> Response:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic.dataclasses import dataclass  # the /api/system answers: pydantic schemas without a second copy
 
 import gateway
 from common.db import database_up
@@ -98,12 +98,13 @@ def _model_name(props: dict[str, Any]) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-async def probe_llama(http: httpx.AsyncClient, url: str) -> LlamaStatus:
-    """Read llama-server's `/health`, `/props` and `/metrics`; an unreachable server is reported, not raised."""
+async def probe_llama(http: httpx.AsyncClient, url: str, api_key: str = "") -> LlamaStatus:
+    """Read llama-server's `/health`, `/props` and `/metrics` (with its API key); an unreachable server is reported."""
     base = url.rstrip("/")
+    auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     health, props, metrics, models = await asyncio.gather(
-        http.get(base + "/health"), http.get(base + "/props"), http.get(base + "/metrics"), http.get(base + "/v1/models"),
-        return_exceptions=True,
+        http.get(base + "/health"), http.get(base + "/props", headers=auth), http.get(base + "/metrics", headers=auth),
+        http.get(base + "/v1/models", headers=auth), return_exceptions=True,
     )
     if isinstance(health, BaseException):
         return LlamaStatus(url=base, healthy=False, status="unreachable")
@@ -126,7 +127,8 @@ async def snapshot(ctx: Context, http: httpx.AsyncClient) -> SystemStatus:
     """Everything the dashboard's System page shows."""
     gpus = await asyncio.to_thread(read_gpus)
     llama, db_ok = await asyncio.gather(
-        probe_llama(http, ctx.settings.gateway.llama_url), asyncio.to_thread(database_up, ctx.engine)
+        probe_llama(http, ctx.settings.gateway.llama_url, ctx.settings.gateway.llama_api_key),
+        asyncio.to_thread(database_up, ctx.engine)
     )
     redis = RedisInfo(ok=await ctx.store.ping()) if ctx.settings.storage.redis_url else None
     return SystemStatus(

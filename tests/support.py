@@ -21,6 +21,20 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+def write_gguf(path: Path, template: str | None) -> Path:
+    """A metadata-only GGUF file (with `tokenizer.chat_template` when given), written with the `gguf` package."""
+    from gguf import GGUFWriter
+
+    writer = GGUFWriter(path, arch="llama")
+    if template is not None:
+        writer.add_chat_template(template)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

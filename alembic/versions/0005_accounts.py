@@ -2,7 +2,7 @@
 conversation, keys that vouch for users, and the user of each event
 
 Revision ID: 0005_accounts
-Revises: 0001
+Revises: 0003_reasoning_budget
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0005_accounts'
-down_revision = '0001'
+down_revision = '0003_reasoning_budget'
 branch_labels = None
 depends_on = None
 
@@ -48,7 +48,7 @@ def upgrade() -> None:
     with op.batch_alter_table('user_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
 
-    # Existing conversations have no owner yet; `python -m gateway.cli.accounts bootstrap` gives
+    # Existing conversations have no owner yet; `python -m dictachat.auth.bootstrap` gives
     # them to the first admin it creates (a password cannot be made in a migration).
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True))

@@ -36,6 +36,7 @@ class KeyInfo(TypedDict, total=False):
     allowedModels: list[str]
     shouldLogRequest: bool
     shouldLogResponse: bool
+    reasoningBudgetTokens: int
 
 
 class UserInfo(TypedDict, total=False):

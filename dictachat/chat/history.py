@@ -1,4 +1,4 @@
-"""Conversation history in the database (gateway.models Conversation/Message via common.db).
+"""Conversation history in the database (dictachat.chat.models Conversation/Message via common.db).
 
 Every function takes the signed-in user's id and touches only that user's conversations: another
 user's conversation id reads as "not found", whatever the browser sent. Functions are synchronous
@@ -11,10 +11,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, delete, func, select
+from sqlmodel import col, delete, func, select, update
 
 from common.db import session
-from gateway.models import Conversation, Message
+from dictachat.chat.models import Conversation, Message
 
 TITLE_LENGTH = 60
 
@@ -51,6 +51,14 @@ def create_conversation(user_id: str, title: str, settings: dict[str, Any]) -> s
         db.add(conv)
         db.commit()
         return conv.id
+
+
+def adopt_ownerless(user_id: str) -> int:
+    """Give conversations from before accounts existed to `user_id` (the first admin); returns how many."""
+    with session() as db:
+        result = db.exec(update(Conversation).where(col(Conversation.user_id).is_(None)).values(user_id=user_id))
+        db.commit()
+        return int(result.rowcount or 0)
 
 
 def get_conversation(user_id: str, conv_id: str) -> Conversation | None:

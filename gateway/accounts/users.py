@@ -8,11 +8,11 @@ import re
 import time
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, delete, func, select, update
+from sqlmodel import Session, col, func, select
 
 from gateway.accounts import passwords
 from gateway.accounts.sessions import end_all
-from gateway.models import Conversation, Message, User
+from gateway.models import User
 
 ROLES = ("admin", "user")
 FIRST_ADMIN = "admin"
@@ -151,25 +151,23 @@ def reset_password(db: Session, user_id: str, password: str) -> User:
 
 
 def delete_user(db: Session, user_id: str) -> None:
-    """Delete the account with its sessions, conversations and messages (README: deleted users' chats go too)."""
+    """Delete the account; the database's ON DELETE CASCADE takes its sessions, conversations and
+    messages with it (README: a deleted user's conversations go too)."""
     user = get(db, user_id)
-    owned = select(Conversation.id).where(col(Conversation.user_id) == user_id)
-    db.exec(delete(Message).where(col(Message.conversation_id).in_(owned)))
-    db.exec(delete(Conversation).where(col(Conversation.user_id) == user_id))
     end_all(db, user_id)
     db.delete(user)
     db.commit()
 
 
+def first_admin(db: Session) -> User | None:
+    return db.exec(select(User).where(User.role == "admin").order_by(col(User.created_at))).first()
+
+
 def bootstrap_admin(db: Session) -> str | None:
     """On a database without users, create the first admin and return its generated password
-    (shown once, stored nowhere). Conversations without an owner go to the first admin."""
-    password: str | None = None
-    admin = db.exec(select(User).where(User.role == "admin").order_by(col(User.created_at))).first()
-    if admin is None and db.exec(select(func.count()).select_from(User)).one() == 0:
-        password = passwords.generate()
-        admin = create_user(db, FIRST_ADMIN, password, role="admin")
-    if admin is not None:
-        db.exec(update(Conversation).where(col(Conversation.user_id).is_(None)).values(user_id=admin.id))
-        db.commit()
+    (shown once, stored nowhere); None when there are users already."""
+    if db.exec(select(func.count()).select_from(User)).one() > 0:
+        return None
+    password = passwords.generate()
+    create_user(db, FIRST_ADMIN, password, role="admin")
     return password

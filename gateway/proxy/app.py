@@ -14,7 +14,8 @@ from gateway import access
 from gateway.config import ConfigCache
 from gateway.errors import GatewayError, error_body
 from gateway.proxy.forward import Forwarder
-from gateway.proxy.models import ModelLister
+from gateway.proxy.model_list import ModelLister
+from gateway.proxy.openapi import openapi
 
 
 class ChatEndpoint:
@@ -53,6 +54,7 @@ class ProxyApp:
                 Route("/api/routes/{route:path}", self.chat, methods=["POST"]),
                 Route("/v1/models", self.models, methods=["GET"]),
                 Route("/api/health", self.health, methods=["GET"]),
+                Route("/openapi.json", openapi, methods=["GET"]),
             ],
             exception_handlers={404: _not_found, 405: _not_allowed},
         )

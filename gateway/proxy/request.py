@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,9 +9,11 @@ from typing import Any
 
 from starlette.requests import Request
 
+from common.columns import new_id
+from common.time_units import MAX_DURATION_S, parse_duration
 from gateway.errors import GatewayError
-from gateway.keys import parse_ttl
-from gateway.models import Key, User, new_id
+from gateway.models import Key, User
+from gateway.proxy.payload import parse_payload
 from gateway.proxy.plan import Plan
 
 
@@ -42,26 +43,9 @@ class ChatBody:
 
     @classmethod
     def parse(cls, raw: bytes) -> ChatBody:
-        """The chat request as JSON, or 400 saying what is wrong with it."""
-        try:
-            payload = json.loads(raw)
-        except ValueError as exc:
-            raise GatewayError(400, f"The request body is not valid JSON ({exc}).", code="invalid_json") from None
-        if not isinstance(payload, dict):
-            raise GatewayError(400, "The request body must be a JSON object.", code="invalid_json")
-        messages = payload.get("messages")
-        if not isinstance(messages, list) or not messages:
-            raise GatewayError(400, "'messages' is required: a non-empty list of chat messages.", code="invalid_messages")
-        if any(not isinstance(m, dict) or "role" not in m for m in messages):
-            raise GatewayError(400, "Each message needs a 'role' (and usually 'content').", code="invalid_messages")
-        if "model" in payload and not isinstance(payload["model"], str):
-            raise GatewayError(400, "'model' must be a string.", code="invalid_model")
-        if "stream" in payload and not isinstance(payload["stream"], bool):
-            raise GatewayError(400, "'stream' must be true or false.", code="invalid_stream")
+        """The chat request as strict JSON with OpenAI's fields checked, or 400 naming the field that is wrong."""
+        payload = parse_payload(raw)
         options = payload.get("stream_options")
-        if options is not None and not isinstance(options, dict):
-            raise GatewayError(400, "'stream_options' must be an object like {\"include_usage\": true}.",
-                               code="invalid_stream_options")
         return cls(raw=raw, payload=payload, model=payload.get("model") or "", stream=bool(payload.get("stream")),
                    include_usage=bool((options or {}).get("include_usage")))
 
@@ -75,6 +59,7 @@ class ProxyRequest:
     chat: ChatBody
     plan: Plan
     timeout_s: float
+    cache_key: str | None = None  # set when an identical answer may be served from the cache
     user: User | None = None  # named by a key that vouches for users
 
 
@@ -102,9 +87,9 @@ def request_timeout(request: Request, default_s: float) -> float:
         value = float(raw)
     except ValueError:
         try:
-            value = parse_ttl(raw)
+            value = parse_duration(raw)
         except ValueError:
             raise GatewayError(400, f"x-request-timeout '{raw}' is not a number of seconds or a duration like 30s.") from None
-    if value <= 0:
-        raise GatewayError(400, "x-request-timeout must be positive.")
+    if not 0 < value <= MAX_DURATION_S:  # also refuses NaN and inf
+        raise GatewayError(400, "x-request-timeout must be a positive, finite number of seconds.")
     return value

@@ -6,9 +6,10 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from dictachat.chat.models import Conversation
 from gateway.accounts import sessions
 from gateway.accounts.users import authenticate
-from gateway.models import Conversation, Event, User
+from gateway.models import Event, User
 from tests.integration import test_admin_api as admin_api
 from tests.integration.test_admin_api import Admin, _error, _uid
 

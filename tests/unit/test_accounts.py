@@ -9,10 +9,12 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from common.db import make_engine
+from dictachat.auth import bootstrap
 from dictachat.auth.guard import SESSION_COOKIE, session_token, trusted_identity
+from dictachat.chat import history
+from dictachat.chat.models import Conversation
 from gateway.accounts import passwords, sessions, users
 from gateway.accounts.throttle import SignInThrottle
-from gateway.models import Conversation
 
 
 @pytest.fixture
@@ -106,15 +108,23 @@ def test_a_session_of_a_user_disabled_behind_its_back_stops(db: Session) -> None
     assert sessions.resolve(db, token) is None
 
 
-def test_the_first_admin_is_made_once_and_gets_the_ownerless_conversations(db: Session) -> None:
+def test_the_first_admin_is_made_once_printed_once_and_gets_the_ownerless_conversations(
+        db: Session, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     db.add(Conversation(title="from before accounts"))
     db.commit()
-    password = users.bootstrap_admin(db)
-    assert password is not None
-    admin = users.authenticate(db, users.FIRST_ADMIN, password)
+    same_db = lambda: Session(db.get_bind(), expire_on_commit=False)  # noqa: E731
+    monkeypatch.setattr(bootstrap, "session", same_db)
+    monkeypatch.setattr(history, "session", same_db)
+
+    assert bootstrap.main([]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"CHAT_ADMIN {users.FIRST_ADMIN} ")
+    admin = users.authenticate(db, users.FIRST_ADMIN, line.split()[2])
     assert admin is not None and admin.role == "admin"
-    assert {c.user_id for c in db.exec(text("SELECT user_id FROM conversations")).mappings()} == {admin.id}
-    assert users.bootstrap_admin(db) is None  # never a second admin, never the password again
+    assert {c["user_id"] for c in db.exec(text("SELECT user_id FROM conversations")).mappings()} == {admin.id}
+
+    assert bootstrap.main([]) == 0
+    assert capsys.readouterr().out == ""  # never a second admin, never the password again
     assert len(users.list_users(db)) == 1
 
 

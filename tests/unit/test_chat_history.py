@@ -9,8 +9,8 @@ from sqlmodel import Session, SQLModel, select
 
 from common.db import make_engine
 from dictachat.chat import history
+from dictachat.chat.models import Message
 from gateway.accounts.users import create_user, delete_user
-from gateway.models import Message
 
 
 @pytest.fixture

@@ -134,6 +134,8 @@ def key_form() -> rx.Component:
                     rx.select(list(RATE_UNITS), name="rate_unit", default_value=KeysState.form["rate_unit"]),
                 ), hint=tr("admin.hint.rate")),
                 field(tr("admin.keys.ttl"), _input("ttl", "720h"), hint=tr("admin.hint.ttl")),
+                field(tr("admin.keys.thinking_budget"), _input("thinking_budget", "1024", type="number", min=0),
+                      hint=tr("admin.hint.thinking_budget")),
                 field(tr("admin.keys.cost_limit"), _input("cost_limit", "10", type="number", min=0, step="any"),
                       hint=tr("admin.hint.cost_total")),
                 field(tr("admin.keys.cost_period"), rx.hstack(

@@ -30,7 +30,7 @@ class NotSignedIn(Exception):
 class AdminState(rx.State):
     """Holds the session token cookie; page states inherit from it and call `_api()`."""
 
-    session: str = rx.Cookie("", name=SESSION_COOKIE, max_age=admin_sessions.SESSION_TTL_S, same_site="strict")
+    session: str = rx.Cookie("", name=SESSION_COOKIE, max_age=admin_sessions.SESSION_MAX_S, same_site="strict")
     signed_in: bool = False
     login_error: str = ""
     login_busy: bool = False

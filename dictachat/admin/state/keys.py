@@ -9,16 +9,15 @@ from typing import Any
 
 import reflex as rx
 
+from common.time_units import COST_UNITS, RATE_UNITS
 from dictachat.admin.client import KeyInfo, Spend
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, admin_call
 from dictachat.admin.state.overview import chart_rows, totals
 
-RATE_UNITS = ("s", "m", "h", "d")
-COST_UNITS = ("m", "h", "d", "mo")
 EMPTY_FORM = {
     "name": "", "tags": "", "rate": "", "rate_unit": "m", "cost_limit": "", "cost_period": "", "cost_unit": "d",
-    "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "",
+    "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "", "thinking_budget": "",
 }
 
 
@@ -65,7 +64,10 @@ def key_fields(form: dict[str, Any]) -> KeyInfo:
         "costLimitInUsd": 0.0,
         "costLimitInUsdOverTime": 0.0,
         "costLimitInUsdUnit": "",
+        "reasoningBudgetTokens": -1,
     }
+    if str(form.get("thinking_budget", "")).strip():  # empty = no cap
+        fields["reasoningBudgetTokens"] = int(_number(str(form["thinking_budget"]).strip(), "thinking budget", integer=True))
     if str(form.get("rate", "")).strip():
         fields["rateLimitOverTime"] = int(_number(str(form["rate"]).strip(), "rate limit", integer=True))
         fields["rateLimitUnit"] = str(form.get("rate_unit")) if form.get("rate_unit") in RATE_UNITS else "m"
@@ -96,6 +98,7 @@ def form_from_key(key: KeyInfo) -> dict[str, str]:
         "models": ", ".join(key.get("allowedModels") or []),
         "log_request": "on" if key.get("shouldLogRequest") else "",
         "log_response": "on" if key.get("shouldLogResponse") else "",
+        "thinking_budget": str(key["reasoningBudgetTokens"]) if key.get("reasoningBudgetTokens", -1) >= 0 else "",
     }
 
 

@@ -13,7 +13,7 @@ import reflex as rx
 
 from dictachat.auth.guard import current_account, to_sign_in
 from dictachat.auth.state import AccountState
-from dictachat.chat import history
+from dictachat.chat import history, thinking
 from dictachat.chat.gateway_client import GENERIC
 from dictachat.chat.runner import TurnRequest, run_turn
 from dictachat.chat.state.conversation import CONV_PREFIX, SCROLL_DOWN, ChatState, set_url
@@ -219,6 +219,9 @@ def _request(rows: list[dict], settings: ChatSettings, user_id: str) -> TurnRequ
         temperature=settings.temperature,
         top_p=settings.top_p,
         max_tokens=settings.max_tokens,
+        repeat_penalty=settings.repeat_penalty,
+        reasoning_budget_tokens=thinking.budget(settings.thinking),
         use_tools=settings.use_tools,
+        starts_in_thinking=thinking.template_opens_thinking(),
         user=user_id,
     )
