@@ -39,6 +39,7 @@ BUN = os.environ.get("REFLEX_BUN_PATH") or str(
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dictachat" / "bun" / "bin" / "bun"
 )
 BUILD_TIMEOUT_S = 900
+TESTER = "tester"  # the account every `page` is signed in as
 
 
 @pytest.fixture(scope="session")
@@ -59,14 +60,27 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict, app_stack: AppStack) -> dict:
-    """Every `page` is signed in to the chat as the shared test account (tests of sign-in itself
-    open their own contexts without it)."""
-    token = app_stack.start_session(app_stack.chat_user_id)
-    cookie = {"name": SESSION_COOKIE, "value": token, "domain": "127.0.0.1", "path": "/", "expires": -1,
-              "httpOnly": True, "secure": False, "sameSite": "Lax"}
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 860},
-            "storage_state": {"cookies": [cookie], "origins": []}}
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 860}}
+
+
+@pytest.fixture
+def context(context: BrowserContext, request: pytest.FixtureRequest) -> BrowserContext:
+    """Each test's `page` is signed in to the chat of the stack it uses, as the shared test account
+    (tests of sign-in itself open contexts of their own with `fresh_page`)."""
+    for name in ("app_stack", "real_app"):
+        if name in request.fixturenames:
+            stack = request.getfixturevalue(name)
+            sign_in_tester(context, stack.url, stack.gateway.database_url)
+    return context
+
+
+def sign_in_tester(context: BrowserContext, url: str, database_url: str) -> None:
+    """Give `context` a session cookie of the account "tester" (created on first use) for the chat at `url`."""
+    with Session(make_engine(database_url), expire_on_commit=False) as db:
+        user = users.find_by_name(db, TESTER) or users.create_user(db, TESTER, "tester-password")
+        token = sessions.start(db, user.id, "127.0.0.1")
+    context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": url, "httpOnly": True, "sameSite": "Lax"}])
 
 
 @dataclass
@@ -83,7 +97,6 @@ class AppStack:
     upstream: Upstream
     gateway: Gateway
     app: Child
-    chat_user_id: str = ""
 
     def accounts_db(self) -> Session:
         """A session on the stack's database, for creating and changing chat accounts in tests."""
@@ -93,9 +106,6 @@ class AppStack:
         with self.accounts_db() as db:
             return users.create_user(db, name, password, role=role).id
 
-    def start_session(self, user_id: str) -> str:
-        with self.accounts_db() as db:
-            return sessions.start(db, user_id, "127.0.0.1")
 
 
 def start_dictachat(log_dir: Path, work_dir: Path, gateway: Gateway, **extra_env: str) -> tuple[str, Child]:
@@ -143,10 +153,8 @@ def app_stack(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         upstream.child.stop()
         drop_database(database_url)
         raise
-    stack = AppStack(url, gateway.proxy_url, gateway.admin_url, gateway.admin_pass, gateway.frontend_key, upstream.url,
-                     database_url, upstream, gateway, app)
-    stack.chat_user_id = stack.create_account("tester", "tester-password")
-    yield stack
+    yield AppStack(url, gateway.proxy_url, gateway.admin_url, gateway.admin_pass, gateway.frontend_key, upstream.url,
+                   database_url, upstream, gateway, app)
     app.stop()
     gateway.child.stop()
     upstream.child.stop()
