@@ -49,5 +49,10 @@ async def current_account(state: rx.State) -> Account | None:
     return await asyncio.to_thread(accounts.trusted, identity) if identity else None
 
 
-def to_sign_in(back_to: str = "/") -> EventSpec:
-    return rx.redirect(f"{SIGN_IN_ROUTE}?next={quote(back_to)}" if back_to not in ("", "/") else SIGN_IN_ROUTE)
+def to_sign_in(back_to: str = "/", ended: bool = False) -> EventSpec:
+    """To the sign-in page, coming back to `back_to`; `ended` says a session ended mid-use (signed out
+    elsewhere, disabled), so the page tells the person why."""
+    query = [f"next={quote(back_to)}"] if back_to not in ("", "/") else []
+    if ended:
+        query.append("ended=1")
+    return rx.redirect(SIGN_IN_ROUTE + ("?" + "&".join(query) if query else ""))

@@ -54,6 +54,7 @@ def sign_in_page() -> rx.Component:
         rx.el.div(
             rx.el.div(rx.icon("sparkles", size=20), rx.el.span("DictaChat"), class_name="brand"),
             rx.el.h1(tr("auth.title"), class_name="auth-title"),
+            rx.cond(AccountState.ended, rx.el.p(tr("auth.ended"), role="status", class_name="auth-note", id="session-ended")),
             sign_in_form(),
             rx.el.button(rx.icon("languages", size=14), tr("lang.toggle"), type="button", class_name="foot-btn",
                          on_click=LangState.toggle_lang),

@@ -11,6 +11,7 @@ from dictachat.auth.guard import current_account
 class AccountState(rx.State):
     name: str = ""
     is_admin: bool = False
+    ended: bool = False  # the sign-in page was reached because a session ended mid-use
 
     def _show(self, name: str, is_admin: bool) -> None:
         self.name, self.is_admin = name, is_admin
@@ -22,4 +23,5 @@ class AccountState(rx.State):
         if account is not None:
             return rx.redirect("/")
         self._show("", False)
+        self.ended = self.router.url.query_parameters.get("ended") == "1"
         return None

@@ -141,7 +141,8 @@ def test_b_never_sees_a_s_conversations(browser: Browser, contexts: list, app_st
     expect(a.locator(".conv .conv-title")).to_have_text([secret])
 
 
-def test_a_disabled_users_open_session_stops_working(browser: Browser, contexts: list, app_stack: AppStack) -> None:
+def test_a_disabled_users_open_session_stops_working(browser: Browser, contexts: list, app_stack: AppStack,
+                                                     tmp_path) -> None:
     carol_id = app_stack.create_account("carol", "carol-password")
     page = fresh_page(browser, contexts)
     sign_in(page, app_stack, "carol", "carol-password")
@@ -154,6 +155,8 @@ def test_a_disabled_users_open_session_stops_working(browser: Browser, contexts:
     page.locator("#composer").fill("after being disabled")
     page.locator("#composer").press("Enter")
     expect(page).to_have_url(re.compile(r"/signin"), timeout=TIMEOUT_MS)
+    expect(page.locator("#session-ended")).to_contain_text("Your session has ended", timeout=TIMEOUT_MS)
+    page.screenshot(path=str(tmp_path / "session-ended.png"))
     with app_stack.accounts_db() as db:
         stored = db.execute(text("SELECT content FROM messages WHERE conversation_id = :c AND role = 'user'"),
                             {"c": conv}).scalars().all()

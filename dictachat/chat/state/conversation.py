@@ -42,7 +42,7 @@ class ChatState(rx.State):
         """Show one of the signed-in user's conversations; any other id (another user's, made up) shows nothing."""
         account = await current_account(self)
         if account is None:
-            yield to_sign_in(CONV_PREFIX + conv_id)
+            yield to_sign_in(CONV_PREFIX + conv_id, ended=True)
             return
         conv = await asyncio.to_thread(history.get_conversation, account.id, conv_id)
         if conv is None:

@@ -89,7 +89,7 @@ class ChatLiveState(rx.State):
             return
         account = await current_account(self)
         if account is None:
-            yield to_sign_in(self.router.url.path)
+            yield to_sign_in(self.router.url.path, ended=True)
             return
         chat = await self.get_state(ChatState)
         if not chat.conv_id:
@@ -114,7 +114,7 @@ class ChatLiveState(rx.State):
             return
         account = await current_account(self)
         if account is None:
-            yield to_sign_in(self.router.url.path)
+            yield to_sign_in(self.router.url.path, ended=True)
             return
         last = chat.messages[-1]
         if last.role == "assistant":
@@ -140,7 +140,7 @@ class ChatLiveState(rx.State):
             return
         account = await current_account(self)
         if account is None:
-            yield to_sign_in(self.router.url.path)
+            yield to_sign_in(self.router.url.path, ended=True)
             return
         await asyncio.to_thread(history.update_content, account.id, chat.conv_id, target.id, text)
         await asyncio.to_thread(history.truncate_from, account.id, chat.conv_id, target.position + 1)

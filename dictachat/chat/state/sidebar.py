@@ -66,7 +66,7 @@ class ChatSidebarState(rx.State):
         conv_id, self.rename_id = self.rename_id, ""
         account = await current_account(self)
         if account is None:
-            yield to_sign_in()
+            yield to_sign_in(ended=True)
             return
         if conv_id and title:
             with contextlib.suppress(history.ConversationNotFound):
@@ -86,7 +86,7 @@ class ChatSidebarState(rx.State):
         conv_id, self.delete_id = self.delete_id, ""
         account = await current_account(self)
         if account is None:
-            yield to_sign_in()
+            yield to_sign_in(ended=True)
             return
         if not conv_id:
             return
