@@ -81,6 +81,12 @@ class GatewaySettings(_Group):
     event_flush_interval_s: float = Field(0.1, gt=0, le=0.2)
     event_memory_limit: int = Field(10_000, ge=1)
     spool_dir: str = str(ROOT / "data" / "spool")
+    # Fair share of the model's slots (gateway/scheduler.py): off = every request goes straight upstream.
+    scheduler_enabled: bool = True
+    queue_max_wait_s: float = Field(60.0, gt=0)
+    slot_refresh_s: float = Field(30.0, gt=0)
+    # A token limit reserves prompt estimate + max_tokens; this is max_tokens when absent, and its cap.
+    token_reserve_max_tokens: int = Field(4096, ge=1)
 
     @field_validator("bricksllm_mode")
     @classmethod

@@ -2,7 +2,7 @@
 conversation, keys that vouch for users, and the user of each event
 
 Revision ID: 0005_accounts
-Revises: 0003_reasoning_budget
+Revises: 0004_gpu_share
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0005_accounts'
-down_revision = '0003_reasoning_budget'
+down_revision = '0004_gpu_share'
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from common.text import comma_list
@@ -20,6 +22,14 @@ async def system_status(ctx: Ctx) -> system.SystemStatus:
     gateway: {version, uptimeS}, database: {ok, kind}, redis: {ok} or null without REDIS_URL}."""
     async with system.probe_client() as http:
         return await system.snapshot(ctx, http)
+
+
+@router.get("/scheduler")
+async def scheduler_status(ctx: Ctx) -> dict[str, Any]:
+    """Live fair share: {enabled, providers: [{provider, queueDepth, queueWaitMsP50, queueWaitMsP95,
+    deployments: [{url, slots, inFlight}]}], keys: [{keyId, name, priority, inFlight, queued, concurrent,
+    maxConcurrentRequests, tokensThisWindow, tokenLimitOverTime, tokenLimitUnit}]}."""
+    return await system.share(ctx)
 
 
 @router.post("/test-connection")

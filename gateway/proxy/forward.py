@@ -18,6 +18,7 @@ from starlette.types import Send
 from common.settings import Settings
 from common.usage import TokenUsage
 from gateway import access, cache, cost, metrics, reasoning_budget
+from gateway.admission import Admission, Gate
 from gateway.config import ConfigCache, Provider
 from gateway.errors import GatewayError, error_body
 from gateway.event import ProxyEvent
@@ -25,6 +26,7 @@ from gateway.events import EventRecorder, clean
 from gateway.limits import Limiter
 from gateway.models import Key, User
 from gateway.proxy import plan as plans
+from gateway.proxy.disconnect import ClientGone, unless_gone
 from gateway.proxy.request import Arrival, ChatBody, ProxyRequest, read_body, request_timeout
 from gateway.routing import Deployments
 from gateway.store import Store
@@ -67,6 +69,7 @@ class Outcome:
     response: list[bytes] | None = None
     cache_hit: bool = False
     streaming: aiohttp.ClientResponse | None = None  # an upstream stream, released once the run ends
+    admission: Admission = field(default_factory=Admission)  # the key's quotas and the model slot it holds
 
     def settle(self, status: int, error: str = "") -> None:
         """What the request came to, as far as known now (a stream settles again when it ends)."""
@@ -97,6 +100,7 @@ class Outcome:
             time_to_first_token_ms=ttft,
             cache_hit=self.cache_hit,
             upstream=clean(self.upstream, 1024),
+            queue_wait_ms=self.admission.queue_wait_ms,
             error=clean(self.error, 4000),
             user_id=self.user.id if self.user else "",
             request=clean(self.raw.decode(errors="replace")) if logs_request else None,
@@ -112,8 +116,10 @@ class Forwarder:
     """
 
     def __init__(self, settings: Settings, config: ConfigCache, store: Store, limiter: Limiter, deployments: Deployments,
-                 recorder: EventRecorder, session: aiohttp.ClientSession, users: UserLimits | None = None) -> None:
+                 recorder: EventRecorder, session: aiohttp.ClientSession, gate: Gate,
+                 users: UserLimits | None = None) -> None:
         self.settings = settings
+        self.gate = gate
         self.config = config
         self.store = store
         self.limiter = limiter
@@ -130,13 +136,13 @@ class Forwarder:
         answering = False
         try:
             request = await self._parse(http, arrival, outcome)  # 413, 401, 400, 404, 403
-            headers = await self._admit(request)  # 429: rate limit and budget
+            headers = await self._admit(request, outcome)  # 429: rate limit, budget, concurrency, tokens
             response = await self._from_cache(request, outcome, headers)
-            if response is None:
-                response = await self._forward(request, outcome, headers)
+            if response is None:  # 503 after the longest wait for a model slot; a client that leaves stops it
+                response = await unless_gone(http, self._forward(request, outcome, headers))
             answering = True
             await response(http.scope, http.receive, send)
-        except ClientDisconnect:
+        except (ClientDisconnect, ClientGone):
             outcome.settle(499, CLIENT_GONE if answering else UNANSWERED)
         except GatewayError as err:
             outcome.settle(err.status, err.message)
@@ -176,13 +182,15 @@ class Forwarder:
             return plans.for_route(snapshot, path_params["route"], key, g.upstream_retries, g.cache_ttl_s)
         return plans.for_model(snapshot, model, key, g.upstream_retries, g.cache_ttl_s)
 
-    async def _admit(self, request: ProxyRequest) -> dict[str, str]:
-        """The user's limits first (a user at theirs does not use up the shared key's), then the key's rate limit
-        and budgets; the headers every answer carries."""
+    async def _admit(self, request: ProxyRequest, outcome: Outcome) -> dict[str, str]:
+        """Count the request against its key's rate limit, check its budgets, take its place among the key's
+        requests in flight and reserve its tokens; the headers every answer carries. A user's own limits
+        come first, so a user at theirs does not use up the shared key's."""
         if request.user is not None and self.users is not None:
             await self.users.admit(request.user)
         decision = await self.limiter.admit(request.key)
-        headers = decision.headers() if decision else {}
+        await self.gate.enter(outcome.admission, request.key, len(request.chat.raw), request.chat.payload, request.arrival.id)
+        headers = {**(decision.headers() if decision else {}), **outcome.admission.headers()}
         headers["x-event-id"] = request.arrival.id
         return headers
 
@@ -227,7 +235,9 @@ class Forwarder:
             tried: set[str] = set()
             body = self._body_for(request, step)
             for _ in range(step.attempts):
-                url = await self.deployments.pick(step.provider, tried)
+                url = await self.gate.slot(outcome.admission, step.provider, request.key, tried)
+                if url is None:  # not slot-limited: LiteLLM picks as before
+                    url = await self.deployments.pick(step.provider, tried)
                 if url is None:
                     tried.clear()
                     url = await self.deployments.pick(step.provider, tried)
@@ -239,6 +249,7 @@ class Forwarder:
                                                step.timeout_s or request.timeout_s)
                     return resp, step
                 except UpstreamFailure as failure:
+                    self.gate.free_slot(outcome.admission, failed=True)
                     metrics.UPSTREAM_ERRORS.labels(url).inc()
                     self.deployments.failed(step.provider, url, failure.message, failure.status)
                     last = failure
@@ -277,6 +288,7 @@ class Forwarder:
     def _account(self, arrival: Arrival, outcome: Outcome) -> None:
         """Record the event, count the metrics and the spend; never awaits (it runs in a cancelled stream's finally)."""
         usage, provider = outcome.answer.usage, outcome.answered_by
+        self.gate.leave(outcome.admission, outcome.status, usage, reached_upstream=bool(outcome.upstream))
         price = 0.0
         if provider is not None and usage is not None:
             g = self.settings.gateway
