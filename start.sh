@@ -85,6 +85,18 @@ wait_for() {
 
 http_ok() { [[ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$1")" == 200 ]]; }
 
+# The first start creates the chat's first admin account; its password is printed once, here.
+chat_admin_line=""
+create_first_account() {
+    local out
+    if [[ "$mode" == compose ]]; then
+        out=$(compose exec -T dictachat python -m dictachat.auth.bootstrap) || die "could not create the first chat account"
+    else
+        out=$(.venv/bin/python -m dictachat.auth.bootstrap) || die "could not create the first chat account"
+    fi
+    chat_admin_line=$(grep '^CHAT_ADMIN ' <<<"$out" || true)
+}
+
 summary() {
     local host=http://127.0.0.1
     step "DictaChat is running ($mode, model: $MODEL_NAME)"
@@ -97,6 +109,10 @@ summary() {
         say "  admin password (generated, saved as ADMIN_PASS in $ENV_FILE): $ADMIN_PASS"
     else
         say "  admin password: the ADMIN_PASS you set (environment or $ENV_FILE)"
+    fi
+    if [[ -n "$chat_admin_line" ]]; then
+        read -r _ name pass <<<"$chat_admin_line"
+        say "  chat sign-in (first admin, shown only this once): user $name, password $pass"
     fi
     say "Logs: $([[ $mode == native ]] && echo "$LOG_DIR/" || echo "docker compose logs -f"). Stop with ./stop.sh"
 }
@@ -111,6 +127,7 @@ step "Configuration"
 prepare_env
 step "Resources"
 if [[ "$mode" == compose ]]; then compose_up; else native_up; fi
+create_first_account
 step "Smoke test (test-stack.sh)"
 ./test-stack.sh | sed 's/^/  /' || { say "the stack runs, but the smoke test failed; see above"; exit 1; }
 summary

@@ -111,6 +111,10 @@ class DictaChatSettings(_Group):
     chat_repeat_penalty: float = Field(1.05, ge=1, le=2)
     chat_max_tokens: int = Field(4096, ge=1)
     chat_short_thinking_tokens: int = Field(512, ge=1)  # "Thinking: short" budget
+    # Single sign-on behind oauth2-proxy / Authelia: the header naming the signed-in person (e.g.
+    # X-Forwarded-Email), believed only from the listed proxy addresses; empty = off.
+    auth_trusted_header: str = ""
+    auth_trusted_proxies: str = "127.0.0.1,::1"
 
 
 _GROUPS: dict[str, type[_Group]] = {

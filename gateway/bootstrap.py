@@ -66,5 +66,12 @@ def _setting(db: Session, settings: Settings) -> None:
 
 def _frontend_key(db: Session, settings: Settings) -> None:
     raw = settings.chat.frontend_api_key
-    if raw and db.exec(select(Key).where(Key.key_hash == hash_key(raw))).first() is None:
-        db.add(Key(name=FRONTEND_KEY_NAME, key_hash=hash_key(raw), key_hint=key_hint(raw), tags=["frontend"]))
+    if not raw:
+        return
+    key = db.exec(select(Key).where(Key.key_hash == hash_key(raw))).first()
+    if key is None:
+        db.add(Key(name=FRONTEND_KEY_NAME, key_hash=hash_key(raw), key_hint=key_hint(raw), tags=["frontend"],
+                   vouches_for_users=True))
+    elif not key.vouches_for_users:  # a frontend key made before accounts: the chat names its users
+        key.vouches_for_users = True
+        db.add(key)

@@ -31,6 +31,7 @@ class ProxyEvent:
     queue_wait_ms: float | None = None
     error: str = ""
     custom_id: str = ""
+    user_id: str = ""
     request: str | None = None
     response: str | None = None
 

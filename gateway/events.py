@@ -90,11 +90,12 @@ class EventRecorder:
         if len(self._pending) >= self._batch_size:
             self._wake.set()
 
-    def pending_cost(self, key_id: str, since: float | None = None) -> float:
-        """Spend of a key in events not yet in the database (as far as memory holds them)."""
+    def pending_cost(self, key_id: str, since: float | None = None, column: str = "key_id") -> float:
+        """Spend of a key (or, with column="user_id", a user) in events not yet in the database (as far
+        as memory holds them)."""
         return sum(
             float(r["cost_in_usd"]) for r in (*self._pending, *self._log.unstored_rows())
-            if r["key_id"] == key_id and (since is None or r["created_at"] >= since)
+            if r.get(column) == key_id and (since is None or r["created_at"] >= since)
         )
 
     def start(self) -> None:

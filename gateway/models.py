@@ -1,4 +1,4 @@
-"""SQLModel tables of the gateway: its configuration and its events (the chat's tables are dictachat/chat/models.py)."""
+"""SQLModel tables of the gateway: its configuration, its events and its users (the chat's tables are dictachat/chat/models.py)."""
 
 from __future__ import annotations
 
@@ -50,6 +50,9 @@ class Key(SQLModel, table=True):
     max_queue_wait_s: float = 0.0
     priority: int = 1
     reasoning_budget_tokens: int = -1  # thinking tokens per request at most; -1 = no cap, 0 = no thinking
+    # Trusted to name the end user in the OpenAI `user` field (the chat's frontend key): only then
+    # do that user's own limits apply and the event carry the user id.
+    vouches_for_users: bool = False
 
 
 class ProviderSetting(SQLModel, table=True):
@@ -125,5 +128,40 @@ class Event(SQLModel, table=True):
     queue_wait_ms: float | None = None
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     custom_id: str = ""
+    user_id: str = Field(default="", index=True)
     request: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     response: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to the chat (and, as an admin, to the dashboard)."""
+
+    __tablename__ = "users"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=64)
+    email: str = ""
+    password_hash: str = ""
+    role: str = "user"
+    disabled: bool = False
+    created_at: float = Field(default_factory=time.time)
+    updated_at: float = Field(default_factory=time.time)
+    last_seen_at: float | None = None
+    # Limits of the user's own, applied on top of the key's when a vouching key names the user.
+    rate_limit_over_time: int = 0
+    rate_limit_unit: str = ""
+    cost_limit_in_usd: float = 0.0
+    cost_limit_in_usd_over_time: float = 0.0
+    cost_limit_in_usd_unit: str = ""
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser; the cookie holds a random token, this row only its SHA-256."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="users.id", ondelete="CASCADE", index=True)
+    created_at: float = Field(default_factory=time.time)
+    expires_at: float = 0.0
+    client_ip: str = ""

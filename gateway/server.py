@@ -29,6 +29,7 @@ from gateway.shared_slots import SharedSlots
 from gateway.slots import SlotDirectory
 from gateway.store import FallbackStore, make_store
 from gateway.upstream import make_session
+from gateway.user_limits import UserLimits
 
 log = logging.getLogger("gateway")
 
@@ -71,7 +72,8 @@ async def build(settings: Settings, engine: Engine, database: DatabaseSetup | No
     gate = Gate(Quotas(store, g.token_reserve_max_tokens), scheduler)
     ctx = Context(settings=settings, store=store, engine=engine, database=database, gate=gate)
     limiter = Limiter(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
-    forwarder = Forwarder(settings, config, store, limiter, Deployments(g.cooldown_s), recorder, session, gate)
+    forwarder = Forwarder(settings, config, store, limiter, Deployments(g.cooldown_s), recorder, session, gate,
+                          users=UserLimits(engine, store, recorder))
     proxy = ProxyApp(config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()

@@ -44,6 +44,29 @@ class KeyInfo(TypedDict, total=False):
     reasoningBudgetTokens: int
 
 
+class UserInfo(TypedDict, total=False):
+    """A chat account; `password` only in the answer that generated it."""
+
+    id: str
+    name: str
+    email: str
+    role: str
+    disabled: bool
+    createdAt: float
+    updatedAt: float
+    lastSeenAt: float | None
+    password: str | None
+    rateLimitOverTime: int
+    rateLimitUnit: str
+    costLimitInUsd: float
+    costLimitInUsdOverTime: float
+    costLimitInUsdUnit: str
+    requests: int
+    promptTokenCount: int
+    completionTokenCount: int
+    costInUsd: float
+
+
 class EventInfo(TypedDict, total=False):
     id: str
     created_at: float
@@ -210,6 +233,19 @@ class AdminClient:
     async def key_usage(self, key_id: str) -> Spend:
         """All-time spend, requests and tokens of one key."""
         return cast(Spend, await self._call("GET", f"/api/reporting/keys/{key_id}") or {})
+
+    # Users (chat accounts)
+    async def list_users(self, *, name: str = "") -> list[UserInfo]:
+        return _items(await self._call("GET", "/api/users", params={"name": name}))  # type: ignore[return-value]
+
+    async def create_user(self, fields: JSON) -> UserInfo:
+        return await self._call("PUT", "/api/users", body=fields)
+
+    async def update_user(self, user_id: str, fields: JSON) -> UserInfo:
+        return await self._call("PATCH", f"/api/users/{user_id}", body=fields)
+
+    async def delete_user(self, user_id: str) -> None:
+        await self._call("DELETE", f"/api/users/{user_id}")
 
     # Provider settings, custom providers, routes
     async def list_provider_settings(self) -> list[JSON]:

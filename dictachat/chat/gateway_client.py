@@ -15,6 +15,7 @@ from dictachat.ui.http import client
 
 # Error kinds the chat shows as sentences (labels `chat.err.<kind>`).
 RATE_LIMIT, UNAVAILABLE, AUTH, TIMEOUT, CUT, GENERIC = "rate_limit", "unavailable", "auth", "timeout", "cut", "generic"
+USER_LIMIT = "user_limit"  # the signed-in user's own limit (the gateway's user_* codes), not everyone's
 
 _MODELS_TTL_S = 60.0
 _models_cache: tuple[float, list[str]] = (0.0, [])
@@ -48,10 +49,14 @@ def _retry_after(headers: httpx.Headers) -> int:
 
 def error_from_response(status: int, body: bytes, headers: httpx.Headers) -> ChatError:
     """Classify a non-200 gateway answer (OpenAI error shape) into a ChatError."""
+    code = ""
     try:
-        detail = str(json.loads(body)["error"]["message"])
-    except (ValueError, KeyError, TypeError):
+        error = json.loads(body)["error"]
+        detail, code = str(error["message"]), str(error.get("code") or "")
+    except (ValueError, KeyError, TypeError, AttributeError):
         detail = body.decode("utf-8", "replace")[:300] or f"HTTP {status}"
+    if status == 429 and code.startswith("user_"):
+        return ChatError(USER_LIMIT, detail, _retry_after(headers))
     if status == 429:
         return ChatError(RATE_LIMIT, detail, _retry_after(headers))
     if status in (401, 403):

@@ -1,6 +1,8 @@
 """Conversation history in the database (dictachat.chat.models Conversation/Message via common.db).
 
-Functions are synchronous (SQLModel); the Reflex states call them through `asyncio.to_thread`.
+Every function takes the signed-in user's id and touches only that user's conversations: another
+user's conversation id reads as "not found", whatever the browser sent. Functions are synchronous
+(SQLModel); the Reflex states call them through `asyncio.to_thread`.
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, delete, func, select
+from sqlmodel import col, delete, func, select, update
 
 from common.db import session
 from dictachat.chat.models import Conversation, Message
 
 TITLE_LENGTH = 60
+
+
+class ConversationNotFound(LookupError):
+    """No conversation with this id belongs to this user."""
 
 
 @dataclass
@@ -32,62 +38,71 @@ def title_from(text: str) -> str:
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
-def list_conversations(limit: int = 200) -> list[ConversationItem]:
+def list_conversations(user_id: str, limit: int = 200) -> list[ConversationItem]:
     with session() as db:
-        rows = db.exec(select(Conversation).order_by(col(Conversation.updated_at).desc()).limit(limit)).all()
+        query = select(Conversation).where(col(Conversation.user_id) == user_id)
+        rows = db.exec(query.order_by(col(Conversation.updated_at).desc()).limit(limit)).all()
         return [ConversationItem(c.id, c.title, c.updated_at) for c in rows]
 
 
-def create_conversation(title: str, settings: dict[str, Any]) -> str:
+def create_conversation(user_id: str, title: str, settings: dict[str, Any]) -> str:
     with session() as db:
-        conv = Conversation(title=title, settings=settings)
+        conv = Conversation(user_id=user_id, title=title, settings=settings)
         db.add(conv)
         db.commit()
         return conv.id
 
 
-def get_conversation(conv_id: str) -> Conversation | None:
+def adopt_ownerless(user_id: str) -> int:
+    """Give conversations from before accounts existed to `user_id` (the first admin); returns how many."""
     with session() as db:
-        return db.get(Conversation, conv_id)
+        result = db.exec(update(Conversation).where(col(Conversation.user_id).is_(None)).values(user_id=user_id))
+        db.commit()
+        return int(result.rowcount or 0)
 
 
-def rename_conversation(conv_id: str, title: str) -> None:
+def get_conversation(user_id: str, conv_id: str) -> Conversation | None:
+    """The user's conversation, or None (also when it belongs to someone else)."""
     with session() as db:
-        conv = db.get(Conversation, conv_id)
-        if conv is not None:
-            conv.title = title.strip()[:200] or conv.title
-            db.add(conv)
-            db.commit()
+        return _find(db, user_id, conv_id)
 
 
-def save_settings(conv_id: str, settings: dict[str, Any]) -> None:
+def rename_conversation(user_id: str, conv_id: str, title: str) -> None:
     with session() as db:
-        conv = db.get(Conversation, conv_id)
-        if conv is not None:
-            conv.settings = dict(settings)
-            db.add(conv)
-            db.commit()
-
-
-def delete_conversation(conv_id: str) -> None:
-    with session() as db:
-        db.exec(delete(Message).where(col(Message.conversation_id) == conv_id))
-        conv = db.get(Conversation, conv_id)
-        if conv is not None:
-            db.delete(conv)
+        conv = _owned(db, user_id, conv_id)
+        conv.title = title.strip()[:200] or conv.title
+        db.add(conv)
         db.commit()
 
 
-def load_rows(conv_id: str) -> list[dict[str, Any]]:
+def save_settings(user_id: str, conv_id: str, settings: dict[str, Any]) -> None:
+    with session() as db:
+        conv = _owned(db, user_id, conv_id)
+        conv.settings = dict(settings)
+        db.add(conv)
+        db.commit()
+
+
+def delete_conversation(user_id: str, conv_id: str) -> None:
+    with session() as db:
+        conv = _owned(db, user_id, conv_id)
+        db.exec(delete(Message).where(col(Message.conversation_id) == conv_id))
+        db.delete(conv)
+        db.commit()
+
+
+def load_rows(user_id: str, conv_id: str) -> list[dict[str, Any]]:
     """The conversation's messages, oldest first, as plain dicts."""
     with session() as db:
+        _owned(db, user_id, conv_id)
         rows = db.exec(select(Message).where(col(Message.conversation_id) == conv_id).order_by(col(Message.position))).all()
         return [_as_dict(m) for m in rows]
 
 
-def append_rows(conv_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def append_rows(user_id: str, conv_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Store rows after the last message and touch the conversation; returns them with id and position."""
     with session() as db:
+        conv = _owned(db, user_id, conv_id)
         last = db.exec(select(func.max(Message.position)).where(col(Message.conversation_id) == conv_id)).one()
         position = -1 if last is None else int(last)
         stored = []
@@ -98,21 +113,23 @@ def append_rows(conv_id: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]
                           tool_call_id=row.get("tool_call_id") or "", name=row.get("name") or "", meta=row.get("meta") or {})
             db.add(msg)
             stored.append(msg)
-        _touch(db, conv_id)
+        _touch(db, conv)
         db.commit()
         return [_as_dict(m) for m in stored]
 
 
-def truncate_from(conv_id: str, position: int) -> None:
+def truncate_from(user_id: str, conv_id: str, position: int) -> None:
     """Delete the messages at `position` and after (regenerate, edit-and-resend)."""
     with session() as db:
+        conv = _owned(db, user_id, conv_id)
         db.exec(delete(Message).where(col(Message.conversation_id) == conv_id, col(Message.position) >= position))
-        _touch(db, conv_id)
+        _touch(db, conv)
         db.commit()
 
 
-def update_content(conv_id: str, message_id: str, content: str) -> None:
+def update_content(user_id: str, conv_id: str, message_id: str, content: str) -> None:
     with session() as db:
+        _owned(db, user_id, conv_id)
         msg = db.get(Message, message_id)
         if msg is not None and msg.conversation_id == conv_id:
             msg.content = content
@@ -120,11 +137,21 @@ def update_content(conv_id: str, message_id: str, content: str) -> None:
             db.commit()
 
 
-def _touch(db: Any, conv_id: str) -> None:
-    conv = db.get(Conversation, conv_id)
-    if conv is not None:
-        conv.updated_at = time.time()
-        db.add(conv)
+def _find(db: Any, user_id: str, conv_id: str) -> Conversation | None:
+    conv = db.get(Conversation, conv_id) if conv_id and user_id else None
+    return conv if conv is not None and conv.user_id == user_id else None
+
+
+def _owned(db: Any, user_id: str, conv_id: str) -> Conversation:
+    conv = _find(db, user_id, conv_id)
+    if conv is None:
+        raise ConversationNotFound(conv_id)
+    return conv
+
+
+def _touch(db: Any, conv: Conversation) -> None:
+    conv.updated_at = time.time()
+    db.add(conv)
 
 
 def _as_dict(m: Message) -> dict[str, Any]:

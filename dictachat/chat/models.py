@@ -17,6 +17,8 @@ class Conversation(SQLModel, table=True):
     __tablename__ = "conversations"
 
     id: str = Field(default_factory=new_id, primary_key=True)
+    # The owner; deleting a user deletes their conversations (README, "Accounts").
+    user_id: str | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE", index=True)
     title: str = ""
     settings: dict[str, Any] = json_field({})
     created_at: float = Field(default_factory=time.time)

@@ -32,10 +32,13 @@ class TurnRequest:
     reasoning_budget_tokens: int | None = None  # llama-server's per-request thinking budget
     use_tools: bool = True
     starts_in_thinking: bool = False  # the chat template opens <think> (common.chat_template.opens_thinking)
+    user: str = ""  # the signed-in account's id: the gateway applies that user's own limits
     extra: dict[str, Any] = field(default_factory=dict)
 
     def body(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.model, "messages": messages, "stream_options": {"include_usage": True}, **self.extra}
+        if self.user:
+            body["user"] = self.user
         for name in ("temperature", "top_p", "max_tokens", "repeat_penalty", "reasoning_budget_tokens"):
             if getattr(self, name) is not None:
                 body[name] = getattr(self, name)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gateway import __version__
-from gateway.admin import events, health, keys, providers, reporting, routes, system
+from gateway.admin import events, health, keys, providers, reporting, routes, system, users
 from gateway.admin.auth import require_admin, require_database
 from gateway.admin.guard import AdminInputGuard
 from gateway.admin.handlers import install_error_handlers
@@ -34,7 +34,7 @@ def create_admin_app(ctx: Context) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.public)
     guarded = [Depends(require_admin), Depends(require_database)]
-    for module in (keys, providers, routes, events, reporting, health, system):
+    for module in (keys, providers, routes, events, reporting, health, system, users):
         app.include_router(module.router, dependencies=guarded)
     return app
 

@@ -6,8 +6,9 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from starlette.requests import ClientDisconnect, Request
@@ -23,7 +24,7 @@ from gateway.errors import GatewayError, error_body
 from gateway.event import ProxyEvent
 from gateway.events import EventRecorder, clean
 from gateway.limits import Limiter
-from gateway.models import Key
+from gateway.models import Key, User
 from gateway.proxy import plan as plans
 from gateway.proxy.disconnect import ClientGone, unless_gone
 from gateway.proxy.request import Arrival, ChatBody, ProxyRequest, read_body, request_timeout
@@ -38,6 +39,7 @@ from gateway.upstream import (
     relay_events,
     upstream_client_error,
 )
+from gateway.user_limits import UserLimits
 
 log = logging.getLogger("gateway.proxy")
 
@@ -57,6 +59,7 @@ class Outcome:
     error: str = UNANSWERED
     raw: bytes = b""
     key: Key | None = None
+    user: User | None = None  # only when a vouching key named one
     chat: ChatBody | None = None
     route_id: str = ""
     provider: str = ""
@@ -99,6 +102,7 @@ class Outcome:
             upstream=clean(self.upstream, 1024),
             queue_wait_ms=self.admission.queue_wait_ms,
             error=clean(self.error, 4000),
+            user_id=self.user.id if self.user else "",
             request=clean(self.raw.decode(errors="replace")) if logs_request else None,
             response=clean(b"".join(self.response or ()).decode(errors="replace")) if logs_response else None,
         )
@@ -112,7 +116,8 @@ class Forwarder:
     """
 
     def __init__(self, settings: Settings, config: ConfigCache, store: Store, limiter: Limiter, deployments: Deployments,
-                 recorder: EventRecorder, session: aiohttp.ClientSession, gate: Gate) -> None:
+                 recorder: EventRecorder, session: aiohttp.ClientSession, gate: Gate,
+                 users: UserLimits | None = None) -> None:
         self.settings = settings
         self.gate = gate
         self.config = config
@@ -121,6 +126,7 @@ class Forwarder:
         self.deployments = deployments
         self.recorder = recorder
         self.session = session
+        self.users = users
         self._background: set[asyncio.Task[None]] = set()
 
     async def run(self, http: Request, send: Send) -> None:
@@ -158,13 +164,14 @@ class Forwarder:
         outcome.raw = await read_body(http, self.settings.gateway.max_body_bytes)
         key = outcome.key = await access.authenticate(http.headers, self.config)
         chat = outcome.chat = ChatBody.parse(outcome.raw)
+        user = outcome.user = await self.users.resolve(key, chat.payload) if self.users else None
         plan = await self._plan(http.path_params, key, chat.model)
         outcome.provider, outcome.route_id = plan.provider_name, plan.route.id if plan.route else ""
         for step in plan.steps:  # a route's steps may switch model and provider: each must be allowed
             access.check_access(key, arrival.path, arrival.method, step.model or chat.model, step.provider)
         return ProxyRequest(arrival=arrival, key=key, chat=chat, plan=plan,
                             timeout_s=request_timeout(http, self.settings.gateway.request_timeout_s),
-                            cache_key=_cache_key(plan, chat))
+                            cache_key=_cache_key(plan, chat), user=user)
 
     async def _plan(self, path_params: Mapping[str, str], key: Key, model: str) -> plans.Plan:
         """Where the request goes: the provider or route in its path, else the model it names."""
@@ -177,7 +184,10 @@ class Forwarder:
 
     async def _admit(self, request: ProxyRequest, outcome: Outcome) -> dict[str, str]:
         """Count the request against its key's rate limit, check its budgets, take its place among the key's
-        requests in flight and reserve its tokens; the headers every answer carries."""
+        requests in flight and reserve its tokens; the headers every answer carries. A user's own limits
+        come first, so a user at theirs does not use up the shared key's."""
+        if request.user is not None and self.users is not None:
+            await self.users.admit(request.user)
         decision = await self.limiter.admit(request.key)
         await self.gate.enter(outcome.admission, request.key, len(request.chat.raw), request.chat.payload, request.arrival.id)
         headers = {**(decision.headers() if decision else {}), **outcome.admission.headers()}
@@ -289,9 +299,15 @@ class Forwarder:
         self.recorder.record(event)
         metrics.observe(event)
         if event.cost_in_usd > 0 and outcome.key is not None:
-            task = asyncio.get_running_loop().create_task(self.limiter.add(outcome.key, event.cost_in_usd, event.created_at))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._later(self.limiter.add(outcome.key, event.cost_in_usd, event.created_at))
+            if outcome.user is not None and self.users is not None:
+                self._later(self.users.add(outcome.user, event.cost_in_usd, event.created_at))
+
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run bookkeeping off the request; keep a reference so the task is not collected mid-way."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
 
 def _cache_key(plan: plans.Plan, chat: ChatBody) -> str | None:

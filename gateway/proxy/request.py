@@ -12,7 +12,7 @@ from starlette.requests import Request
 from common.columns import new_id
 from common.time_units import MAX_DURATION_S, parse_duration
 from gateway.errors import GatewayError
-from gateway.models import Key
+from gateway.models import Key, User
 from gateway.proxy.payload import parse_payload
 from gateway.proxy.plan import Plan
 
@@ -60,6 +60,7 @@ class ProxyRequest:
     plan: Plan
     timeout_s: float
     cache_key: str | None = None  # set when an identical answer may be served from the cache
+    user: User | None = None  # named by a key that vouches for users
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+from sqlmodel import Session
 
+from common.db import make_engine
+from dictachat.auth.guard import SESSION_COOKIE
+from gateway.accounts import sessions, users
 from tests.support import (
     REDIS_URL,
     Child,
@@ -34,6 +39,7 @@ BUN = os.environ.get("REFLEX_BUN_PATH") or str(
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dictachat" / "bun" / "bin" / "bun"
 )
 BUILD_TIMEOUT_S = 900
+TESTER = "tester"  # the account every `page` is signed in as
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +64,25 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1280, "height": 860}}
 
 
+@pytest.fixture
+def context(context: BrowserContext, request: pytest.FixtureRequest) -> BrowserContext:
+    """Each test's `page` is signed in to the chat of the stack it uses, as the shared test account
+    (tests of sign-in itself open contexts of their own with `fresh_page`)."""
+    for name in ("app_stack", "real_app"):
+        if name in request.fixturenames:
+            stack = request.getfixturevalue(name)
+            sign_in_tester(context, stack.url, stack.gateway.database_url)
+    return context
+
+
+def sign_in_tester(context: BrowserContext, url: str, database_url: str) -> None:
+    """Give `context` a session cookie of the account "tester" (created on first use) for the chat at `url`."""
+    with Session(make_engine(database_url), expire_on_commit=False) as db:
+        user = users.find_by_name(db, TESTER) or users.create_user(db, TESTER, "tester-password")
+        token = sessions.start(db, user.id, "127.0.0.1")
+    context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": url, "httpOnly": True, "sameSite": "Lax"}])
+
+
 @dataclass
 class AppStack:
     """URLs and secrets of the running stack."""
@@ -72,6 +97,15 @@ class AppStack:
     upstream: Upstream
     gateway: Gateway
     app: Child
+
+    def accounts_db(self) -> Session:
+        """A session on the stack's database, for creating and changing chat accounts in tests."""
+        return Session(make_engine(self.database_url), expire_on_commit=False)
+
+    def create_account(self, name: str, password: str, role: str = "user") -> str:
+        with self.accounts_db() as db:
+            return users.create_user(db, name, password, role=role).id
+
 
 
 def start_dictachat(log_dir: Path, work_dir: Path, gateway: Gateway, **extra_env: str) -> tuple[str, Child]:
@@ -125,3 +159,20 @@ def app_stack(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     gateway.child.stop()
     upstream.child.stop()
     drop_database(database_url)
+
+
+@pytest.fixture
+def contexts() -> Iterator[list[BrowserContext]]:
+    """Browser contexts a test opens with `fresh_page`; closed after it."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def fresh_page(browser: Browser, contexts: list[BrowserContext]) -> Page:
+    """A browser context of its own, without the shared test account's cookie, in English."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.add_init_script("localStorage.setItem('dictachat_lang', 'en')")
+    contexts.append(context)
+    return context.new_page()

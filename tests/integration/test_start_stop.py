@@ -93,6 +93,7 @@ def test_start_smoke_test_stop(stack: NativeStack) -> None:
     assert "DictaChat is running (native, model: SmolLM2-135M-Instruct.Q4_1)" in out
     admin_pass = stack.env_value("ADMIN_PASS")
     assert f"admin password (generated, saved as ADMIN_PASS in {stack.home / '.env'}): {admin_pass}" in out
+    assert "chat sign-in (first admin, shown only this once): user admin, password " in out
     ports = stack.ports
     assert f"http://127.0.0.1:{ports['DICTACHAT_PORT']}/" in out
 
@@ -135,6 +136,7 @@ def test_start_smoke_test_stop(stack: NativeStack) -> None:
         assert f"{name}: stopped (pid {first[name]})" in restarted.stdout
     assert "8/8 checks passed" in restarted.stdout
     assert "admin password: the ADMIN_PASS you set" in restarted.stdout  # not generated again
+    assert "chat sign-in" not in restarted.stdout  # the first admin's password is shown once only
 
     pids = stack.pids()
     assert set(pids) == {"llama-server", "gateway", "dictachat"}

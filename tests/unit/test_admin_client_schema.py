@@ -20,6 +20,7 @@ Shape = tuple[Any, ...]
 # Each client type and the schemas of the answers it stands for (a field must be in at least one).
 CLIENT_TYPES: list[tuple[type, tuple[str, ...]]] = [
     (client.KeyInfo, ("KeyOut",)),
+    (client.UserInfo, ("UserOut",)),
     (client.EventsPage, ("EventsPage",)),
     (client.EventInfo, ("ProxyEvent",)),
     (client.Report, ("ReportOut",)),

@@ -21,6 +21,7 @@ class DirectionProvider(rx.Component):
 NAV = [
     ("overview", "/admin/overview", "layout-dashboard", "admin.nav.overview"),
     ("keys", "/admin/keys", "key-round", "admin.nav.keys"),
+    ("users", "/admin/users", "users", "admin.nav.users"),
     ("providers", "/admin/providers", "server", "admin.nav.providers"),
     ("events", "/admin/events", "list", "admin.nav.events"),
     ("system", "/admin/system", "cpu", "admin.nav.system"),

@@ -1,5 +1,5 @@
 """The admin dashboard under /admin: importing this package registers its pages."""
 
-from dictachat.admin.pages import events, keys, login, overview, providers, system
+from dictachat.admin.pages import events, keys, login, overview, providers, system, users
 
-__all__ = ["events", "keys", "login", "overview", "providers", "system"]
+__all__ = ["events", "keys", "login", "overview", "providers", "system", "users"]

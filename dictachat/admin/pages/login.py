@@ -61,6 +61,7 @@ def login() -> rx.Component:
             rx.hstack(
                 rx.button(rx.icon("languages", size=14), tr("lang.toggle"), variant="ghost", color_scheme="gray", size="1",
                           on_click=LangState.toggle_lang),
+                rx.link(tr("admin.login.account"), href="/signin?next=/admin/overview", size="1", data_testid="admin-account-login"),
                 rx.link(tr("admin.to_chat"), href="/", size="1", color_scheme="gray"),
                 justify="between",
                 width="100%",

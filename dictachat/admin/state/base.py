@@ -10,8 +10,11 @@ from urllib.parse import quote
 import reflex as rx
 from reflex.event import EventSpec
 
+from common.settings import get_settings
 from dictachat.admin import sessions as admin_sessions
 from dictachat.admin.client import AdminClient, AdminError, admin_client
+from dictachat.auth import accounts
+from dictachat.auth.guard import session_token
 from dictachat.ui.i18n import t
 from dictachat.ui.lang import LangState
 
@@ -32,9 +35,20 @@ class AdminState(rx.State):
     login_error: str = ""
     login_busy: bool = False
 
-    def _api(self) -> AdminClient:
-        """A client carrying this session's admin password; NotSignedIn without a live session."""
+    def _admin_pass(self) -> str | None:
+        """The admin password for this browser's calls: its dashboard session's, or this process's
+        ADMIN_PASS when the browser is signed in to the chat with an admin account (checked on
+        every call, so signing out or disabling the account ends dashboard access too)."""
         password = admin_sessions.password_for(self.session)
+        if password is not None:
+            return password
+        admin_pass = get_settings().gateway.admin_pass
+        account = accounts.signed_in(session_token(self.router.headers.cookie)) if admin_pass else None
+        return admin_pass if account is not None and account.is_admin else None
+
+    def _api(self) -> AdminClient:
+        """A client carrying this browser's admin password; NotSignedIn without a live session."""
+        password = self._admin_pass()
         if password is None:
             self.signed_in = False
             raise NotSignedIn
@@ -53,7 +67,7 @@ class AdminState(rx.State):
     @rx.event
     def require_session(self) -> EventSpec | None:
         """on_load of every admin page: no live session, no page."""
-        if admin_sessions.password_for(self.session) is not None:
+        if self._admin_pass() is not None:
             self.signed_in = True
             return None
         return self._to_login()
@@ -62,7 +76,7 @@ class AdminState(rx.State):
     def open_login(self) -> EventSpec | None:
         """on_load of the sign-in page: skip it when already signed in."""
         self.login_error = ""
-        if admin_sessions.password_for(self.session) is not None:
+        if self._admin_pass() is not None:
             self.signed_in = True
             return rx.redirect(HOME_ROUTE)
         return None
@@ -94,10 +108,12 @@ class AdminState(rx.State):
 
     @rx.event
     def logout(self) -> EventSpec:
+        """End the dashboard session and the chat sign-in (an admin account's cookie also opens the dashboard)."""
         admin_sessions.end(self.session)
         self.session = ""
         self.signed_in = False
-        return rx.redirect(LOGIN_ROUTE)
+        return rx.call_script("fetch('/auth/sign-out', {method: 'POST', credentials: 'same-origin'})"
+                              f".finally(() => window.location.assign('{LOGIN_ROUTE}'))")
 
 
 class AdminPage(rx.State, mixin=True):

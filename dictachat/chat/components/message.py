@@ -82,6 +82,8 @@ def _error_text(msg: rx.Var[ChatMessage]) -> rx.Var[str]:
     return rx.match(
         msg.error,
         ("rate_limit", rate),
+        ("user_limit", rx.cond(msg.retry_after > 0, tr_n("chat.err.user_limit", msg.retry_after),
+                               tr("chat.err.user_limit_plain"))),
         ("unavailable", tr("chat.err.unavailable")),
         ("auth", tr("chat.err.auth")),
         ("timeout", tr("chat.err.timeout")),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from dictachat.auth.page import sign_out_button
+from dictachat.auth.state import AccountState
 from dictachat.chat.history import ConversationItem
 from dictachat.chat.state.conversation import ChatState
 from dictachat.chat.state.sidebar import ChatSidebarState
@@ -109,8 +111,16 @@ def sidebar() -> rx.Component:
             rx.el.button(rx.color_mode_cond(rx.icon("moon", size=16), rx.icon("sun", size=16)), type="button",
                          class_name="foot-btn icon-only", title=tr("theme.toggle"), aria_label=tr("theme.toggle"),
                          on_click=rx.toggle_color_mode),
-            rx.el.a(rx.icon("shield", size=16), tr("chat.admin"), href="/admin", class_name="foot-btn"),
+            rx.cond(AccountState.is_admin,
+                    rx.el.a(rx.icon("shield", size=16), tr("chat.admin"), href="/admin", class_name="foot-btn")),
             class_name="side-foot",
+        ),
+        rx.el.div(
+            rx.el.span(rx.icon("circle-user", size=16), rx.el.span(AccountState.name, id="account-name", dir="auto"),
+                       class_name="account-name"),
+            sign_out_button(),
+            sign_out_button(everywhere=True),
+            class_name="side-foot side-account",
         ),
         _rename_dialog(),
         _delete_dialog(),

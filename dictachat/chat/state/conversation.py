@@ -10,6 +10,7 @@ from functools import lru_cache
 import reflex as rx
 from reflex.event import EventSpec
 
+from dictachat.auth.guard import current_account, to_sign_in
 from dictachat.chat import history
 from dictachat.chat.answer_blocks import AnswerBlocks
 from dictachat.chat.state.settings import ChatSettingsState
@@ -77,12 +78,17 @@ class ChatState(rx.State):
 
     @rx.event
     async def open_conversation(self, conv_id: str):
-        conv = await asyncio.to_thread(history.get_conversation, conv_id)
+        """Show one of the signed-in user's conversations; any other id (another user's, made up) shows nothing."""
+        account = await current_account(self)
+        if account is None:
+            yield to_sign_in(CONV_PREFIX + conv_id, ended=True)
+            return
+        conv = await asyncio.to_thread(history.get_conversation, account.id, conv_id)
         if conv is None:
             await self._clear()
             yield set_url("/")
             return
-        rows = await asyncio.to_thread(history.load_rows, conv_id)
+        rows = await asyncio.to_thread(history.load_rows, account.id, conv_id)
         self.conv_id, self.editing_id = conv_id, ""
         self._show(fold_rows(rows))
         if self.generating_in == conv_id:

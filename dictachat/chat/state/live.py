@@ -12,6 +12,8 @@ from typing import Any
 
 import reflex as rx
 
+from dictachat.auth.guard import current_account, to_sign_in
+from dictachat.auth.state import AccountState
 from dictachat.chat import history, thinking
 from dictachat.chat.answer_blocks import AnswerBlocks
 from dictachat.chat.gateway_client import GENERIC
@@ -70,10 +72,15 @@ class ChatLiveState(rx.State):
 
     @rx.event
     async def on_load(self):
-        """Page load: open the conversation in the URL (`/c/<id>`), else a new chat."""
+        """Page load: sign-in first; then open the conversation in the URL (`/c/<id>`), else a new chat."""
         if self._reset_if_orphaned():
             (await self.get_state(ChatState)).generating_in = ""
         path = self.router.url.path or "/"
+        account = await current_account(self)
+        if account is None:
+            yield to_sign_in(path)
+            return
+        (await self.get_state(AccountState))._show(account.name, account.is_admin)
         conv_id = path[len(CONV_PREFIX):].strip("/") if path.startswith(CONV_PREFIX) else ""
         yield ChatSidebarState.refresh
         yield ChatSettingsState.refresh_models
@@ -99,16 +106,20 @@ class ChatLiveState(rx.State):
         text = raw.strip()
         if not text or self.streaming:
             return
+        account = await current_account(self)
+        if account is None:
+            yield to_sign_in(self.router.url.path, ended=True)
+            return
         chat = await self.get_state(ChatState)
         if not chat.conv_id:
             settings = await self.get_state(ChatSettingsState)
             chat.conv_id = await asyncio.to_thread(
-                history.create_conversation, history.title_from(text), asdict(settings._current())
+                history.create_conversation, account.id, history.title_from(text), asdict(settings._current())
             )
             settings.conv_id = chat.conv_id
             yield set_url(CONV_PREFIX + chat.conv_id)
             yield ChatSidebarState.refresh
-        stored = await asyncio.to_thread(history.append_rows, chat.conv_id, [{"role": "user", "content": text}])
+        stored = await asyncio.to_thread(history.append_rows, account.id, chat.conv_id, [{"role": "user", "content": text}])
         chat._show(chat.messages + fold_rows(stored))
         self._begin(chat)
         yield SCROLL_DOWN
@@ -120,9 +131,13 @@ class ChatLiveState(rx.State):
         chat = await self.get_state(ChatState)
         if self.streaming or not chat.messages:
             return
+        account = await current_account(self)
+        if account is None:
+            yield to_sign_in(self.router.url.path, ended=True)
+            return
         last = chat.messages[-1]
         if last.role == "assistant":
-            await asyncio.to_thread(history.truncate_from, chat.conv_id, last.position)
+            await asyncio.to_thread(history.truncate_from, account.id, chat.conv_id, last.position)
             chat._show(chat.messages[:-1])
         self._begin(chat)
         yield SCROLL_DOWN
@@ -142,9 +157,13 @@ class ChatLiveState(rx.State):
         chat.editing_id = ""
         if target is None or not text or self.streaming:
             return
-        await asyncio.to_thread(history.update_content, chat.conv_id, target.id, text)
-        await asyncio.to_thread(history.truncate_from, chat.conv_id, target.position + 1)
-        rows = await asyncio.to_thread(history.load_rows, chat.conv_id)
+        account = await current_account(self)
+        if account is None:
+            yield to_sign_in(self.router.url.path, ended=True)
+            return
+        await asyncio.to_thread(history.update_content, account.id, chat.conv_id, target.id, text)
+        await asyncio.to_thread(history.truncate_from, account.id, chat.conv_id, target.position + 1)
+        rows = await asyncio.to_thread(history.load_rows, account.id, chat.conv_id)
         chat._show(fold_rows(rows))
         self._begin(chat)
         yield ChatLiveState.generate
@@ -163,13 +182,18 @@ class ChatLiveState(rx.State):
             conv_id = self.live_conv_id
             token = self.router.session.client_token
             settings = (await self.get_state(ChatSettingsState))._current()
+        account = await current_account(self)
         rows: list[dict] = []
         try:
-            rows = await asyncio.to_thread(history.load_rows, conv_id)
+            if account is None:
+                return  # signed out (or disabled) since the turn began: nothing is generated
+            rows = await asyncio.to_thread(history.load_rows, account.id, conv_id)
             turn = TurnBuilder(model=settings.model)
-            await self._run(token, turn, _request(rows, settings))
-            await asyncio.to_thread(history.append_rows, conv_id, turn.rows())
-            rows = await asyncio.to_thread(history.load_rows, conv_id)
+            await self._run(token, turn, _request(rows, settings, account.id))
+            await asyncio.to_thread(history.append_rows, account.id, conv_id, turn.rows())
+            rows = await asyncio.to_thread(history.load_rows, account.id, conv_id)
+        except history.ConversationNotFound:
+            rows = []
         finally:
             # Whatever happened (even the database failing), the composer is released.
             await self._end(conv_id, rows)
@@ -212,7 +236,7 @@ class ChatLiveState(rx.State):
             await sidebar._refresh()  # the conversation moves to the top of the list
 
 
-def _request(rows: list[dict], settings: ChatSettings) -> TurnRequest:
+def _request(rows: list[dict], settings: ChatSettings, user_id: str) -> TurnRequest:
     return TurnRequest(
         messages=request_messages(rows, settings.system_prompt),
         model=settings.model,
@@ -223,4 +247,5 @@ def _request(rows: list[dict], settings: ChatSettings) -> TurnRequest:
         reasoning_budget_tokens=thinking.budget(settings.thinking),
         use_tools=settings.use_tools,
         starts_in_thinking=thinking.template_opens_thinking(),
+        user=user_id,
     )

@@ -4,12 +4,14 @@ conversation starts from the CHAT_* defaults in `.env`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import reflex as rx
 
 from common.settings import DictaChatSettings, get_settings
+from dictachat.auth.guard import current_account
 from dictachat.chat import gateway_client, history, thinking
 
 
@@ -100,5 +102,7 @@ class ChatSettingsState(rx.State):
         await self._persist()
 
     async def _persist(self) -> None:
-        if self.conv_id:
-            await asyncio.to_thread(history.save_settings, self.conv_id, asdict(self.settings))
+        account = await current_account(self) if self.conv_id else None
+        if account is not None:
+            with contextlib.suppress(history.ConversationNotFound):
+                await asyncio.to_thread(history.save_settings, account.id, self.conv_id, asdict(self.settings))

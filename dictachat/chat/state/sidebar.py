@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
 import reflex as rx
 
+from dictachat.auth.guard import current_account, to_sign_in
 from dictachat.chat import history
 from dictachat.chat.history import ConversationItem
 from dictachat.chat.state.conversation import ChatState
@@ -46,7 +48,9 @@ class ChatSidebarState(rx.State):
         await self._refresh()
 
     async def _refresh(self) -> None:
-        self.conversations = await asyncio.to_thread(history.list_conversations)
+        """The signed-in user's conversations (none without a live session)."""
+        account = await current_account(self)
+        self.conversations = await asyncio.to_thread(history.list_conversations, account.id) if account else []
 
     @rx.event
     def start_rename(self, conv_id: str, title: str) -> None:
@@ -57,11 +61,16 @@ class ChatSidebarState(rx.State):
         self.rename_id = ""
 
     @rx.event
-    async def save_rename(self, form: dict[str, Any]) -> None:
+    async def save_rename(self, form: dict[str, Any]):
         title = str(form.get("title", "")).strip()
-        if self.rename_id and title:
-            await asyncio.to_thread(history.rename_conversation, self.rename_id, title)
-        self.rename_id = ""
+        conv_id, self.rename_id = self.rename_id, ""
+        account = await current_account(self)
+        if account is None:
+            yield to_sign_in(ended=True)
+            return
+        if conv_id and title:
+            with contextlib.suppress(history.ConversationNotFound):
+                await asyncio.to_thread(history.rename_conversation, account.id, conv_id, title)
         await self._refresh()
 
     @rx.event
@@ -75,9 +84,14 @@ class ChatSidebarState(rx.State):
     @rx.event
     async def confirm_delete(self):
         conv_id, self.delete_id = self.delete_id, ""
+        account = await current_account(self)
+        if account is None:
+            yield to_sign_in(ended=True)
+            return
         if not conv_id:
             return
-        await asyncio.to_thread(history.delete_conversation, conv_id)
+        with contextlib.suppress(history.ConversationNotFound):
+            await asyncio.to_thread(history.delete_conversation, account.id, conv_id)
         await self._refresh()
         chat = await self.get_state(ChatState)
         if chat.conv_id == conv_id:

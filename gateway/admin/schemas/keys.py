@@ -48,6 +48,8 @@ class KeyFields(ApiModel):
     reasoning_budget_tokens: int | None = Field(
         None, ge=-1, description="Thinking tokens per request at most (the smaller of this and the request's own); "
                                  "-1 = no cap, 0 = no thinking")
+    vouches_for_users: bool | None = Field(
+        None, description="Trust the OpenAI `user` field: that user's own limits apply too and events carry the user id")
 
     def columns(self) -> dict[str, Any]:
         """The `Key` column values this body sets."""
@@ -100,6 +102,7 @@ class KeyOut(ApiModel):
     max_queue_wait_in_seconds: float
     priority: int
     reasoning_budget_tokens: int
+    vouches_for_users: bool
 
     @classmethod
     def from_row(cls, row: Key, raw: str | None = None) -> KeyOut:

@@ -1,0 +1,89 @@
+"""The sign-in API of the chat backend: the only place the session cookie is written, so it can
+be HttpOnly (Reflex's own cookies are set by page JavaScript, which could also read them)."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from dictachat.auth import accounts
+from dictachat.auth.guard import SESSION_COOKIE, SIGN_IN_ROUTE
+from gateway.accounts.sessions import SESSION_TTL_S
+from gateway.accounts.throttle import FAIL_DELAY_S, SignInThrottle
+
+MAX_FIELD = 256
+throttle = SignInThrottle()
+
+
+def _error(status: int, code: str, message: str, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": "auth_error", "code": code}, **extra}, status_code=status)
+
+
+def _same_origin(request: Request) -> bool:
+    """Refuse cross-site form posts (the cookie is SameSite=Lax, this also covers old browsers)."""
+    origin = request.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site: never `//host` or a full URL."""
+    return target if target.startswith("/") and not target.startswith("//") and not target.startswith(SIGN_IN_ROUTE) else "/"
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = (await request.body())[: 8 * 1024].decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+async def sign_in(request: Request) -> JSONResponse:
+    if not _same_origin(request):
+        return _error(403, "cross_site", "Sign-in must come from this site.")
+    form = await _form(request)
+    name, password = form.get("name", "").strip(), form.get("password", "")
+    if not name or not password:
+        return _error(400, "missing_fields", "Enter your user name and password.")
+    if len(name) > MAX_FIELD or len(password) > MAX_FIELD:
+        return _error(400, "too_long", f"User name and password have at most {MAX_FIELD} characters.")
+    address = request.client.host if request.client else ""
+    if (wait := throttle.wait_s(name, address)) > 0:
+        return _error(429, "throttled", f"Too many failed attempts. Try again in {wait} s.", retryAfter=wait)
+    token = await asyncio.to_thread(accounts.sign_in, name, password, address)
+    if token is None:
+        throttle.failed(name, address)
+        await asyncio.sleep(FAIL_DELAY_S)
+        return _error(401, "wrong_password", "Wrong user name or password, or the account is disabled.")
+    throttle.succeeded(name)
+    response = JSONResponse({"next": _safe_next(form.get("next", "/"))})
+    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_TTL_S, path="/", httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+async def _sign_out(request: Request, everywhere: bool) -> JSONResponse:
+    if not _same_origin(request):
+        return _error(403, "cross_site", "Sign-out must come from this site.")
+    token = request.cookies.get(SESSION_COOKIE, "")
+    await asyncio.to_thread(accounts.sign_out, token, everywhere)
+    response = JSONResponse({"next": SIGN_IN_ROUTE})
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
+
+
+async def sign_out(request: Request) -> JSONResponse:
+    return await _sign_out(request, everywhere=False)
+
+
+async def sign_out_everywhere(request: Request) -> JSONResponse:
+    return await _sign_out(request, everywhere=True)
+
+
+auth_api = Starlette(routes=[
+    Route("/auth/sign-in", sign_in, methods=["POST"]),
+    Route("/auth/sign-out", sign_out, methods=["POST"]),
+    Route("/auth/sign-out-everywhere", sign_out_everywhere, methods=["POST"]),
+])

@@ -1,0 +1,1 @@
+"""Chat accounts: users, password hashing, server-side sessions and sign-in throttling."""

@@ -1,0 +1,58 @@
+"""User endpoints (BricksLLM-style /api/users): the people who sign in to the chat and the dashboard."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from gateway.admin.deps import Ctx, run_db, split_values
+from gateway.admin.schemas.users import UserCreate, UserDeleted, UserOut, UserUpdate
+from gateway.manage import users
+from gateway.manage.users import UserChange, UserQuery
+
+router = APIRouter(prefix="/api/users", tags=["users"])
+
+
+@router.put("")
+@router.post("", include_in_schema=False)
+async def create_user(body: UserCreate, ctx: Ctx) -> UserOut:
+    """Create a user. Without `password` one is generated and returned in this answer only."""
+    row, generated = await run_db(ctx, users.create_user, body.name, body.password, body.role, body.email, body.limits())
+    return UserOut.from_row(row, generated)
+
+
+@router.get("")
+async def list_users(
+    ctx: Ctx,
+    response: Response,
+    name: Annotated[str, Query(description="Case-insensitive substring of the name or e-mail")] = "",
+    role: str = "",
+    disabled: bool | None = None,
+    user_ids: Annotated[list[str] | None, Query(alias="userIds", description="Repeated or comma-separated")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+) -> list[UserOut]:
+    """Users by name, each with their requests, tokens and spend through the gateway.
+    `X-Total-Count` carries the number of all matches."""
+    query = UserQuery(user_ids=split_values(user_ids or []), name=name, role=role, disabled=disabled,
+                      offset=offset, limit=limit)
+    rows, total = await run_db(ctx, users.list_users, query)
+    response.headers["X-Total-Count"] = str(total)
+    return [UserOut.from_row(row, usage=usage) for row, usage in rows]
+
+
+@router.patch("/{user_id}")
+async def update_user(user_id: str, body: UserUpdate, ctx: Ctx) -> UserOut:
+    """Change the fields sent. Disabling, a new password or `resetPassword` end the user's sessions at once."""
+    change = UserChange(email=body.email, role=body.role, disabled=body.disabled, password=body.password,
+                        reset_password=body.reset_password, limits=body.limits())
+    row, generated = await run_db(ctx, users.update_user, user_id, change)
+    return UserOut.from_row(row, generated)
+
+
+@router.delete("/{user_id}")
+async def delete_user(user_id: str, ctx: Ctx) -> UserDeleted:
+    """Delete a user with their sessions and conversations (kept nowhere: README, "Accounts")."""
+    await run_db(ctx, users.delete_user, user_id)
+    return UserDeleted(id=user_id)

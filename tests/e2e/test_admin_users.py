@@ -1,0 +1,79 @@
+"""The dashboard's Users page in a real browser: an admin account signs in, creates a user who then
+chats, and disabling that user ends their open session."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, expect
+from sqlalchemy import text
+
+from tests.e2e.conftest import AppStack, fresh_page
+from tests.e2e.test_accounts import sign_in
+from tests.e2e.test_chat import TIMEOUT_MS, poll, send, wait_idle
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def gina_events(app: AppStack, user_id: str | None) -> int:
+    with app.accounts_db() as db:
+        return int(db.execute(text("SELECT count(*) FROM events WHERE user_id = :u"), {"u": user_id}).scalar_one())
+
+
+def test_admin_account_manages_users_in_the_dashboard(browser: Browser, contexts: list, app_stack: AppStack,
+                                                      tmp_path) -> None:
+    app_stack.create_account("boss", "boss-password", role="admin")
+    admin = fresh_page(browser, contexts)
+    admin.goto(app_stack.url + "/admin")
+    admin.get_by_test_id("admin-account-login").click()
+    expect(admin).to_have_url(re.compile(r"/signin"), timeout=TIMEOUT_MS)
+    admin.locator("#signin-name").fill("boss")
+    admin.locator("#signin-password").fill("boss-password")
+    admin.locator("#signin-submit").click()
+    expect(admin).to_have_url(re.compile(r"/admin/overview/?$"), timeout=TIMEOUT_MS)
+    expect(admin.get_by_test_id("admin-logout").first).to_be_visible(timeout=TIMEOUT_MS)
+
+    admin.goto(app_stack.url + "/admin/users")
+    expect(admin.get_by_test_id("user-row").first).to_be_visible(timeout=TIMEOUT_MS)
+    admin.get_by_test_id("user-create").click()
+    admin.get_by_test_id("user-name").fill("boss")  # taken: the dialog says so and keeps the form
+    admin.get_by_test_id("user-save").click()
+    expect(admin.get_by_test_id("form-error")).to_contain_text("taken", timeout=TIMEOUT_MS)
+    admin.get_by_test_id("user-name").fill("gina")
+    admin.get_by_test_id("user-save").click()
+    password = admin.get_by_test_id("new-password")
+    expect(password).not_to_be_empty(timeout=TIMEOUT_MS)
+    gina_password = password.inner_text().strip()
+    admin.screenshot(path=str(tmp_path / "users-password.png"))
+    admin.get_by_test_id("new-password-done").click()
+    admin.get_by_test_id("users-search").fill("gin")
+    row = admin.locator('[data-testid="user-row"][data-user-name="gina"]')
+    expect(row).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(admin.get_by_test_id("user-row")).to_have_count(1, timeout=TIMEOUT_MS)  # the search filters
+
+    gina = fresh_page(browser, contexts)
+    sign_in(gina, app_stack, "gina", gina_password)
+    send(gina, "hello from gina")
+    wait_idle(gina)
+    expect(gina.locator("a[href='/admin']")).to_have_count(0)  # not an admin: no dashboard link
+
+    # The gateway's events carry her id; the Users page shows her requests, tokens and spend.
+    gina_id = admin.locator('[data-testid="user-row"][data-user-name="gina"]').get_attribute("data-user-id")
+    assert poll(lambda: gina_events(app_stack, gina_id) > 0)
+    admin.reload()
+    admin.get_by_test_id("users-search").fill("gina")
+    expect(row.get_by_test_id("user-usage")).to_contain_text(re.compile(r"[1-9]\d* requests · [1-9][\d,]* tokens"),
+                                                             timeout=TIMEOUT_MS)
+
+    row.get_by_test_id("user-disable").click()
+    expect(row.get_by_test_id("user-status")).to_contain_text("Disabled", timeout=TIMEOUT_MS)
+    admin.screenshot(path=str(tmp_path / "users.png"), full_page=True)
+    gina.locator(".new-chat-btn").click()
+    gina.locator("#composer").fill("still allowed?")
+    gina.locator("#composer").press("Enter")
+    expect(gina).to_have_url(re.compile(r"/signin"), timeout=TIMEOUT_MS)
+
+    row.get_by_test_id("user-delete").click()
+    admin.get_by_test_id("user-delete-confirm").click()
+    expect(row).to_have_count(0, timeout=TIMEOUT_MS)
