@@ -33,14 +33,14 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
 
 
 def test_a_new_conversation_samples_with_the_env_defaults(env: pytest.MonkeyPatch) -> None:
-    body = _request(ROWS, ChatSettings(model="m")).body([])
+    body = _request(ROWS, ChatSettings(model="m"), "user-1").body([])
     assert (body["temperature"], body["top_p"], body["repeat_penalty"], body["max_tokens"]) == (0.35, 0.8, 1.2, 777)
     assert "reasoning_budget_tokens" not in body  # Thinking: full is the default and has no budget
 
 
 def test_a_conversation_with_its_own_settings_keeps_them(env: pytest.MonkeyPatch) -> None:
     stored = ChatSettings.from_dict({"temperature": 0.9, "max_tokens": 100, "model": "m"})
-    body = _request(ROWS, stored).body([])
+    body = _request(ROWS, stored, "user-1").body([])
     assert (body["temperature"], body["max_tokens"]) == (0.9, 100)
     assert body["top_p"] == 0.8  # not set by the conversation: the default
 
@@ -49,7 +49,7 @@ def test_a_conversation_with_its_own_settings_keeps_them(env: pytest.MonkeyPatch
 def test_thinking_mode_becomes_the_request_budget(env: pytest.MonkeyPatch, mode: str, budget: int | None) -> None:
     settings = parse_form({"thinking": mode, "temperature": "0.5", "repeat_penalty": "1.1"}, "m")
     assert (settings.thinking, settings.repeat_penalty) == (mode, 1.1)
-    assert _request(ROWS, settings).body([]).get("reasoning_budget_tokens") == budget
+    assert _request(ROWS, settings, "user-1").body([]).get("reasoning_budget_tokens") == budget
 
 
 def test_an_unknown_thinking_mode_from_the_form_falls_back_to_full(env: pytest.MonkeyPatch) -> None:
@@ -57,15 +57,15 @@ def test_an_unknown_thinking_mode_from_the_form_falls_back_to_full(env: pytest.M
 
 
 def test_the_template_file_tells_the_chat_that_answers_start_inside_thinking(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    assert _request(ROWS, ChatSettings()).starts_in_thinking is False  # no CHAT_TEMPLATE_FILE: unknown
+    assert _request(ROWS, ChatSettings(), "user-1").starts_in_thinking is False  # no CHAT_TEMPLATE_FILE: unknown
     env.setenv("CHAT_TEMPLATE_FILE", str(BUNDLED))
     get_settings.cache_clear()
     thinking.template_opens_thinking.cache_clear()  # read once per process; the test changes the file
-    assert _request(ROWS, ChatSettings()).starts_in_thinking is True
+    assert _request(ROWS, ChatSettings(), "user-1").starts_in_thinking is True
     chatml = tmp_path / "chatml.jinja2"
     chatml.write_text("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
                       "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
     env.setenv("CHAT_TEMPLATE_FILE", str(chatml))
     get_settings.cache_clear()
     thinking.template_opens_thinking.cache_clear()
-    assert _request(ROWS, ChatSettings()).starts_in_thinking is False
+    assert _request(ROWS, ChatSettings(), "user-1").starts_in_thinking is False
