@@ -8,12 +8,14 @@ from dataclasses import dataclass
 import aiohttp
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from starlette.applications import Starlette
 
 from common.settings import Settings
+from gateway import reporting
 from gateway.config import ConfigCache
 from gateway.context import CONFIG_CHANNEL, Context
-from gateway.events import EventRecorder, spend_since
+from gateway.events import EventRecorder
 from gateway.limits import Limiter
 from gateway.proxy.app import ProxyApp
 from gateway.proxy.forward import Forwarder
@@ -50,9 +52,15 @@ async def build(settings: Settings, engine: Engine) -> Runtime:
                              settings.gateway.event_flush_interval_s, settings.gateway.event_memory_limit)
     ctx = Context(settings=settings, store=store, engine=engine)
     session = make_session()
-    limiter = Limiter(store, lambda key_id, since: spend_since(engine, key_id, since), recorder.pending_cost)
+    limiter = Limiter(store, lambda key_id, since: _spend(engine, key_id, since), recorder.pending_cost)
     forwarder = Forwarder(settings, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)
     proxy = ProxyApp(settings, config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()
     return Runtime(ctx=ctx, config=config, recorder=recorder, session=session, proxy=proxy, admin=create_admin_app(ctx))
+
+
+def _spend(engine: Engine, key_id: str, since: float | None) -> float:
+    """Recorded spend of a key (rollups, so retention does not forget it): seeds the budget counters."""
+    with Session(engine) as db:
+        return reporting.key_spend(db, key_id, since)

@@ -24,10 +24,11 @@ class DataPointOut(ApiModel):
     completion_token_count: int
     cost_in_usd: float
     latency_in_ms: float = Field(description="Average latency in the bucket")
-    latency_in_ms_median: float
+    latency_in_ms_median: float = Field(description="Within 1 % of the exact median (log-spaced histogram)")
     latency_in_ms_95th: float
     latency_in_ms_99th: float
     error_count: int
+    cancelled_count: int = Field(description="Requests the client cancelled (status 499); also in errorCount")
     cache_hit_count: int
 
 
