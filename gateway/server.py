@@ -1,18 +1,20 @@
-"""Assemble one gateway process: shared resources, the proxy and admin apps, and their lifecycle."""
+"""Assemble one gateway process: the proxy (with its event recorder) or the admin API (with retention)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import aiohttp
-from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from starlette.applications import Starlette
 
 from common.settings import Settings
-from gateway import reporting
+from gateway import reporting, retention
 from gateway.config import ConfigCache
 from gateway.context import CONFIG_CHANNEL, Context
 from gateway.events import EventRecorder
@@ -21,46 +23,76 @@ from gateway.proxy.app import ProxyApp
 from gateway.proxy.forward import Forwarder
 from gateway.proxy.models import ModelLister
 from gateway.routing import Deployments
-from gateway.store import make_store
+from gateway.store import Store, make_store
 from gateway.upstream import make_session
 
 log = logging.getLogger("gateway")
 
 
+def _store(settings: Settings) -> Store:
+    # Without Redis, config changes reach the other processes through a stamp file beside the spool.
+    return make_store(settings.storage.redis_url, settings.storage.redis_prefix,
+                      Path(settings.gateway.spool_dir) / "signals")
+
+
 @dataclass
 class Runtime:
-    ctx: Context
-    config: ConfigCache
-    recorder: EventRecorder
-    session: aiohttp.ClientSession
-    proxy: Starlette
-    admin: FastAPI
+    """One process's ASGI app and what must be closed after it stops."""
+
+    app: Any
+    store: Store
+    recorder: EventRecorder | None = None
+    session: aiohttp.ClientSession | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def close(self) -> None:
-        await self.recorder.stop()
-        await self.session.close()
-        await self.ctx.store.close()
+        for task in self.tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.recorder is not None:
+            await self.recorder.stop()
+        if self.session is not None:
+            await self.session.close()
+        await self.store.close()
 
 
-async def build(settings: Settings, engine: Engine) -> Runtime:
-    """Create the shared resources of one process (call inside the running event loop)."""
-    from gateway.admin.app import create_admin_app
-
-    store = make_store(settings.storage.redis_url, settings.storage.redis_prefix)
+async def build_proxy(settings: Settings, engine: Engine) -> Runtime:
+    """The proxy app and its recorder (call inside the running event loop)."""
+    store = _store(settings)
     config = ConfigCache(engine, settings.gateway.key_cache_ttl_s)
     recorder = EventRecorder(engine, settings.gateway.spool_dir, settings.gateway.event_batch_size,
                              settings.gateway.event_flush_interval_s, settings.gateway.event_memory_limit)
-    ctx = Context(settings=settings, store=store, engine=engine)
     session = make_session()
     limiter = Limiter(store, lambda key_id, since: _spend(engine, key_id, since), recorder.pending_cost)
     forwarder = Forwarder(settings, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)
     proxy = ProxyApp(settings, config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()
-    return Runtime(ctx=ctx, config=config, recorder=recorder, session=session, proxy=proxy, admin=create_admin_app(ctx))
+    return Runtime(app=proxy, store=store, recorder=recorder, session=session)
+
+
+async def build_admin(settings: Settings, engine: Engine) -> Runtime:
+    """The admin app and the retention task (call inside the running event loop)."""
+    from gateway.admin.app import create_admin_app
+
+    store = _store(settings)
+    ctx = Context(settings=settings, store=store, engine=engine)
+    task = asyncio.create_task(_retention_loop(engine, settings), name="retention")
+    return Runtime(app=create_admin_app(ctx), store=store, tasks=[task])
 
 
 def _spend(engine: Engine, key_id: str, since: float | None) -> float:
     """Recorded spend of a key (rollups, so retention does not forget it): seeds the budget counters."""
     with Session(engine) as db:
         return reporting.key_spend(db, key_id, since)
+
+
+async def _retention_loop(engine: Engine, settings: Settings) -> None:
+    """Expire old raw events and bodies now and then, off the event loop."""
+    while True:
+        try:
+            await asyncio.to_thread(retention.apply, engine, settings.gateway)
+        except Exception as exc:  # the database may be away; the next pass tries again
+            log.warning("retention pass failed: %s", exc)
+        await asyncio.sleep(settings.gateway.retention_interval_s)
