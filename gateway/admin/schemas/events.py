@@ -54,6 +54,8 @@ class EventsQuery(ApiModel):
     limit: int = Field(100, ge=1, le=MAX_PAGE)
     sort: SortBy = "time"
     order: Order = "desc"
+    cursor: str | None = Field(None, description="nextCursor of the previous page (keyset: as fast at any depth; offset is ignored)")
+    include_total: bool = Field(True, description="count every match (one extra scan of the matches)")
 
     def filter(self) -> EventFilter:
         return EventFilter(
@@ -64,4 +66,5 @@ class EventsQuery(ApiModel):
 
 class EventsPage(BaseModel):
     events: list[EventOut]
-    total: int
+    total: int | None
+    next_cursor: str | None = Field(None, serialization_alias="nextCursor")
