@@ -18,11 +18,12 @@ from sqlmodel import Session, col, select
 from common.db import make_engine
 from common.settings import Settings
 from gateway import reporting, retention
+from gateway.event import ProxyEvent
 from gateway.event_search import EventFilter
-from gateway.events import write_rows
+from gateway.events import EventRecorder, write_rows
 from gateway.models import Event, EventRollup, Key
 from tests.integration.conftest import migrate
-from tests.support import create_database, drop_database
+from tests.support import TcpRelay, create_database, drop_database
 
 HOUR, DAY = 3600, 86_400
 T0 = 1_700_000_000 - 1_700_000_000 % DAY  # a midnight: windows from here are aligned to hours
@@ -192,3 +193,38 @@ def test_retention_keeps_rollups_and_old_windows_keep_their_totals(engine: Engin
     check_report(engine, recent, now - 10 * DAY - 1000, now, 3 * HOUR + 1)
     check_totals(engine, old, T0, T0 + 2 * DAY)
     check_totals(engine, old + recent, None, None)
+
+
+@pytest.mark.asyncio
+async def test_events_of_an_outage_replayed_later_land_once_in_their_hours(tmp_path: Path) -> None:
+    """The recorder keeps events while PostgreSQL is unreachable (memory, then its spool file); some were
+    already written before the outage hid the answer. After the database returns, every event is in
+    the rollup of the hour it happened in, exactly once."""
+    url = create_database()
+    relay = TcpRelay("127.0.0.1", 5432)
+    direct = make_engine(url)
+    relayed = make_engine(url.replace("127.0.0.1:5432", f"127.0.0.1:{relay.port}"))
+    try:
+        migrate(url)
+        recorder = EventRecorder(relayed, str(tmp_path / "spool"), batch_size=40, interval_s=0.1, memory_limit=60)
+        rng = random.Random(3)
+        rows = random_events(rng, 400, T0, 6 * HOUR)
+        write_rows(direct, rows[:50])
+        relay.cut()
+        for row in rows:
+            recorder.record(ProxyEvent(**{**row, "tags": tuple(row["tags"])}))
+        assert not await recorder.flush()  # the database is away: nothing written, nothing dropped
+        assert list((tmp_path / "spool").glob("events-*.jsonl")), "events past the memory limit go to the spool"
+        write_rows(direct, rows[100:130])  # another writer got some of them in meanwhile
+        relay.restore()
+        assert await recorder.flush()
+        await recorder.stop()
+        check_report(direct, rows, T0, T0 + 6 * HOUR, HOUR)
+        check_report(direct, rows, T0 + 100, T0 + 6 * HOUR - 100, 1000)
+        with Session(direct) as db:
+            assert db.exec(select(func.sum(EventRollup.requests))).one() == len(rows)
+    finally:
+        relay.close()
+        relayed.dispose()
+        direct.dispose()
+        drop_database(url)
