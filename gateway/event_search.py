@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, func, literal, tuple_
 from sqlmodel import Session, col, select
 
 from gateway.errors import GatewayError
@@ -71,10 +71,9 @@ def _after(cursor: str, sort: SortBy, order: Order) -> ColumnElement[bool]:
         str(last_id)
     except (ValueError, TypeError):
         raise GatewayError(400, "cursor: not a cursor from a previous page (nextCursor)") from None
-    column, ident = col(_SORT_COLUMNS[sort]), col(Event.id)
-    if order == "desc":
-        return or_(column < value, and_(column == value, ident < last_id))
-    return or_(column > value, and_(column == value, ident > last_id))
+    # A row-value comparison, so the database walks the (column, id) index from the cursor on.
+    pair, after = tuple_(col(_SORT_COLUMNS[sort]), col(Event.id)), tuple_(literal(value), literal(last_id))
+    return pair < after if order == "desc" else pair > after
 
 
 def search_events(

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, cast, func
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, cast, func, or_, select
 from sqlalchemy.types import Integer
 
 ALPHA = 0.009  # relative error of a reading: 0.9 %, under the promised 1 % with room for float rounding
@@ -40,23 +40,34 @@ def value_of(bin_index: int) -> float:
     return 2 * GAMMA**bin_index / (GAMMA + 1)
 
 
-def percentile(counts: Sequence[tuple[int, int]], q: float) -> float:
-    """Percentile `q` (0..1) with linear interpolation, as PostgreSQL's percentile_cont, from (bin, count)
-    pairs sorted by bin; 0 when empty."""
-    total = sum(count for _, count in counts)
-    if total == 0:
-        return 0.0
-    rank = (total - 1) * q
-    low, high = math.floor(rank), math.ceil(rank)
-    low_value, high_value = _nth(counts, low), _nth(counts, high)
-    return low_value + (high_value - low_value) * (rank - low)
+def rank_rows(counts: Subquery, quantiles: Sequence[float]) -> Select[Any]:
+    """From (idx, bin, n) rows (n latencies of group idx in bin), only the bins holding the order
+    statistics that `quantiles` need, as (idx, bin, seen before this bin, n, total of the group): the
+    database walks the histogram, a handful of rows per group come back."""
+    seen = func.sum(counts.c.n).over(partition_by=counts.c.idx, order_by=counts.c.bin)
+    total = func.sum(counts.c.n).over(partition_by=counts.c.idx)
+    walked = select(counts.c.idx, counts.c.bin, counts.c.n, seen.label("seen"), total.label("total")).subquery()
+    ranks = [f((walked.c.total - 1) * q) for q in quantiles for f in (func.floor, func.ceil)]
+    holds = [and_(walked.c.seen - walked.c.n <= rank, rank < walked.c.seen) for rank in ranks]
+    return select(walked.c.idx, walked.c.bin, walked.c.seen - walked.c.n, walked.c.n, walked.c.total).where(or_(*holds))
 
 
-def _nth(counts: Iterable[tuple[int, int]], index: int) -> float:
-    """Reading of the `index`-th smallest latency (0-based)."""
-    seen = 0
-    for bin_index, count in counts:
-        seen += count
-        if seen > index:
-            return value_of(bin_index)
-    raise IndexError(index)
+def percentiles_of(rows: Iterable[Sequence[Any]], quantiles: Sequence[float]) -> dict[int, list[float]]:
+    """Percentiles per group (same order as `quantiles`) from the rows of `rank_rows`."""
+    groups: dict[int, list[tuple[int, int, int, int]]] = {}
+    for idx, bin_index, before, n, total in rows:
+        groups.setdefault(int(idx), []).append((int(bin_index), int(before), int(n), int(total)))
+    out = {}
+    for idx, bins in groups.items():
+        total = bins[0][3]
+
+        def nth(index: int, bins: list[tuple[int, int, int, int]] = bins) -> float:
+            return next(value_of(b) for b, before, n, _ in bins if before <= index < before + n)
+
+        values = []
+        for q in quantiles:
+            rank = (total - 1) * q
+            low, high = math.floor(rank), math.ceil(rank)
+            values.append(nth(low) + (nth(high) - nth(low)) * (rank - low))
+        out[idx] = values
+    return out

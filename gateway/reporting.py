@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, type_coerce
+from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, type_coerce, union_all
 from sqlalchemy import select as select_columns  # more than four columns; sqlmodel's select types at most four
 from sqlalchemy.types import Integer
 from sqlmodel import Session, col, select
@@ -26,6 +26,7 @@ from gateway.models import Event, EventRollup, Key, LatencyRollup
 from gateway.rollups import ALL, CANCELLED_STATUS, HOUR, hour_of
 
 MAX_BUCKETS = 10_000
+QUANTILES = (0.5, 0.95, 0.99)
 MAX_RAW_INTERVALS = 64  # past this many edge pieces, read the whole window after the horizon from raw events
 
 
@@ -46,7 +47,6 @@ class DataPoint:
     cancelled_count: int = 0
     cache_hit_count: int = 0
     latency_sum_ms: float = field(default=0.0, repr=False)
-    latency_bins: dict[int, int] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -105,7 +105,11 @@ def _index(column: Any, window: Window) -> ColumnElement[int]:
     """Bucket index of a time column (integer hours or float event times)."""
     if window.increment is None or window.start is None:
         return type_coerce(literal(0), Integer)
-    return func.floor((column - window.start) / window.increment).cast(Integer)
+    offset = column - window.start
+    if isinstance(column.type, Integer) and float(window.start).is_integer():
+        # Integer division in both databases (SQLAlchemy's "/" would divide as NUMERIC on PostgreSQL: slow).
+        return type_coerce(offset.self_group().op("/")(int(window.increment)), Integer)
+    return func.floor(offset / window.increment).cast(Integer)
 
 
 def _rollup_hours(column: Any, window: Window) -> list[ColumnElement[bool]]:
@@ -194,27 +198,36 @@ def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return case((cond, 1), else_=0)
 
 
-def _latency_bins(db: Session, window: Window, key_ids: Sequence[str], tags: Sequence[str]) -> list[tuple[int, int, int]]:
-    """(bucket index, latency bin, count) from rollups and raw edge events."""
+WHOLE = -1  # bucket index of the whole window's percentiles
+
+
+def _latency_percentiles(db: Session, window: Window, key_ids: Sequence[str], tags: Sequence[str]) -> dict[int, list[float]]:
+    """p50/p95/p99 per bucket index, and of the whole window at WHOLE, from the latency histograms of
+    rollups and of raw edge events: merged, summed and walked by the database in one query."""
     dialect = db.get_bind().dialect.name
     hour = col(LatencyRollup.bucket_start)
-    idx = _index(hour, window)
-    rollup_query = (
-        select_columns(idx, col(LatencyRollup.bin), func.sum(LatencyRollup.count))
+    parts: list[Any] = [  # selects of (idx, bin, n)
+        select_columns(_index(hour, window).label("idx"), col(LatencyRollup.bin).label("bin"),
+                       col(LatencyRollup.count).label("n"))
         .where(*_rollup_hours(hour, window), *_latency_filter(key_ids, tags, dialect))
-        .group_by(idx, col(LatencyRollup.bin))
-    )
-    rows = [(int(i), int(b), int(n)) for i, b, n in db.connection().execute(rollup_query).all()]
+    ]
     raw = _raw_times(window)
     if raw is not None:
-        raw_idx, latency_bin = _index(col(Event.created_at), window), histogram.bin_sql(col(Event.latency_in_ms))
-        raw_query = (
-            select_columns(raw_idx, latency_bin, func.count())
+        parts.append(
+            select_columns(_index(col(Event.created_at), window).label("idx"),
+                           histogram.bin_sql(col(Event.latency_in_ms)).label("bin"), literal(1).label("n"))
             .where(raw, *EventFilter(key_ids=key_ids, tags=tags).conditions(dialect))
-            .group_by(raw_idx, latency_bin)
         )
-        rows += [(int(i), int(b), int(n)) for i, b, n in db.connection().execute(raw_query).all()]
-    return rows
+    merged = union_all(*parts).subquery()
+    per_bucket = (select_columns(merged.c.idx, merged.c.bin, func.sum(merged.c.n).label("n"))
+                  .group_by(merged.c.idx, merged.c.bin).cte("per_bucket"))
+    whole = select_columns(literal(WHOLE).label("idx"), per_bucket.c.bin, func.sum(per_bucket.c.n).label("n")
+                           ).group_by(per_bucket.c.bin)
+    counts = union_all(select_columns(per_bucket.c.idx, per_bucket.c.bin, per_bucket.c.n), whole).subquery()
+    if dialect == "postgresql":  # room to hash the groups in memory instead of sorting them on disk
+        db.connection().exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    rows = db.connection().execute(histogram.rank_rows(counts, QUANTILES)).all()
+    return histogram.percentiles_of(rows, QUANTILES)
 
 
 def report_events(db: Session, flt: EventFilter, start: int, end: int, increment: int) -> EventReport:
@@ -240,24 +253,16 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
         point.error_count += int(errors)
         point.cancelled_count += int(cancelled)
         point.cache_hit_count += int(cached)
-    overall: dict[int, int] = {}
-    for idx, bin_index, n in _latency_bins(db, window, flt.key_ids, flt.tags):
-        bins = points[idx].latency_bins
-        bins[bin_index] = bins.get(bin_index, 0) + n
-        overall[bin_index] = overall.get(bin_index, 0) + n
+    percentiles = _latency_percentiles(db, window, flt.key_ids, flt.tags)
+    for idx, (median, p95, p99) in percentiles.items():
+        if idx != WHOLE:
+            point = points[idx]
+            point.latency_in_ms_median, point.latency_in_ms_95th, point.latency_in_ms_99th = median, p95, p99
     for point in points:
-        _summarize(point)
-    ordered = sorted(overall.items())
-    return EventReport(points, histogram.percentile(ordered, 0.5), histogram.percentile(ordered, 0.99))
-
-
-def _summarize(point: DataPoint) -> None:
-    if point.number_of_requests:
-        point.latency_in_ms = point.latency_sum_ms / point.number_of_requests
-    ordered = sorted(point.latency_bins.items())
-    point.latency_in_ms_median = histogram.percentile(ordered, 0.5)
-    point.latency_in_ms_95th = histogram.percentile(ordered, 0.95)
-    point.latency_in_ms_99th = histogram.percentile(ordered, 0.99)
+        if point.number_of_requests:
+            point.latency_in_ms = point.latency_sum_ms / point.number_of_requests
+    median, _, p99 = percentiles.get(WHOLE, [0.0, 0.0, 0.0])
+    return EventReport(points, median, p99)
 
 
 def _usages(db: Session, start: float | None, end: float | None, group: str, key_ids: Sequence[str] = (),
