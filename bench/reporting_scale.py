@@ -123,6 +123,8 @@ async def run(n: int, repeat: int) -> None:
                          "'[]', 0, 0, false, '', 0, 0, '', 0, '', '', '[]', '[]', '[]', false, false, false, 0)",
                          (k, k[:8], uuid.uuid4().hex))
     load_s, rollup_s = bulk_load(url, n, keys, now)
+    with psycopg.connect(url) as conn:
+        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("event_rollups", "latency_rollups")}
     gateway = start_gateway(logs, url, upstream.url, REDIS_URL, f"bench:{uuid.uuid4().hex[:6]}:")
     try:
         key = gateway.create_key(name="bench", rateLimitOverTime=10**9, rateLimitUnit="m")["key"]
@@ -170,7 +172,8 @@ async def run(n: int, repeat: int) -> None:
         upstream.child.stop()
         drop_database(url)
     print(f"\n{n:,} events over 30 days, 50 keys, 3 models; COPY {load_s:.1f} s, rollups {rollup_s:.1f} s; "
-          f"admin process RSS {rss:.0f} MB\n")
+          f"admin process RSS {rss:.0f} MB; rollup rows: "
+          + ", ".join(f"{t} {c[0] if c else 0:,}" for t, c in counts.items()) + "\n")
     print("| admin call | admin ms (median) | proxy p99 ms | proxy max ms | p99 / idle p99 |")
     print("|---|---|---|---|---|")
     for name, admin_ms, p99, worst, ratio in rows:
