@@ -216,6 +216,8 @@ def test_events_pages_forward_and_back_with_cursors(page: Page, app_stack: AppSt
         next_button.click()
         expect(rng).to_have_text(expected, timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("event-row")).to_have_count(10)
+    seen += page.get_by_test_id("event-row").all_inner_texts()
+    assert len(set(seen)) == 60  # one second apart: every row differs, none repeated across pages
     expect(next_button).to_be_disabled()
     page.screenshot(path=str(tmp_path / "events-last-page.png"))
     prev_button.click()
