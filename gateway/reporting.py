@@ -219,10 +219,12 @@ def _latency_percentiles(db: Session, window: Window, key_ids: Sequence[str], ta
             .where(raw, *EventFilter(key_ids=key_ids, tags=tags).conditions(dialect))
         )
     merged = union_all(*parts).subquery()
-    per_bucket = (select_columns(merged.c.idx, merged.c.bin, func.sum(merged.c.n).label("n"))
+    # Counts as 4-byte integers (no bin of one bucket holds 2**31 events): PostgreSQL sums those in
+    # machine integers, where sums of 8-byte ones become NUMERIC, several times slower.
+    per_bucket = (select_columns(merged.c.idx, merged.c.bin, func.sum(merged.c.n).cast(Integer).label("n"))
                   .group_by(merged.c.idx, merged.c.bin).cte("per_bucket"))
-    whole = select_columns(literal(WHOLE).label("idx"), per_bucket.c.bin, func.sum(per_bucket.c.n).label("n")
-                           ).group_by(per_bucket.c.bin)
+    whole = select_columns(literal(WHOLE).label("idx"), per_bucket.c.bin,
+                           func.sum(per_bucket.c.n).cast(Integer).label("n")).group_by(per_bucket.c.bin)
     counts = union_all(select_columns(per_bucket.c.idx, per_bucket.c.bin, per_bucket.c.n), whole).subquery()
     if dialect == "postgresql":  # room to hash the groups in memory instead of sorting them on disk
         db.connection().exec_driver_sql("SET LOCAL work_mem = '64MB'")
