@@ -53,5 +53,13 @@ args=(
 )
 [[ -n "${LLAMA_THREADS:-}" ]] && args+=(--threads "$LLAMA_THREADS")
 
+# API key: llama-server reads LLAMA_API_KEY from its environment as --api-key (kept out of `ps`); only the
+# gateway holds it. /health stays open for health checks; everything else answers 401 without the key.
+if [[ -n "${LLAMA_API_KEY:-}" ]]; then
+    export LLAMA_API_KEY
+else
+    echo "llama_entrypoint: warning: LLAMA_API_KEY is empty, so anyone who reaches port ${LLAMA_PORT:-${LLAMA_HOST_PORT:-5002}} can use the model" >&2
+fi
+
 echo "llama_entrypoint: $server serving $model as '$alias_name' on port ${args[3]}" >&2
 exec "$server" "${args[@]}" "$@"

@@ -2,7 +2,8 @@
 
 from sqlmodel import SQLModel
 
-import gateway.models  # noqa: F401  (registers the tables)
+import dictachat.chat.models  # noqa: F401  (registers the chat's tables)
+import gateway.models  # noqa: F401  (registers the gateway's tables)
 from alembic import context
 from common.db import make_engine
 from common.settings import get_settings

@@ -62,9 +62,12 @@ class GatewaySettings(_Group):
     bricksllm_proxy_port: int = Field(8002, ge=1, le=65535)
     gateway_host: str = "127.0.0.1"
     admin_pass: str = ""
+    # llama-server's own key (llama-server reads LLAMA_API_KEY itself); the gateway alone sends it.
+    llama_api_key: str = ""
     llama_url: str = "http://127.0.0.1:5002"
     request_timeout_s: float = Field(600.0, gt=0)
     max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)
+    admin_max_body_bytes: int = Field(1024 * 1024, gt=0)
     local_prompt_cost_per_1k: float = Field(0.0, ge=0)
     local_completion_cost_per_1k: float = Field(0.0, ge=0)
     cache_ttl_s: int = Field(3600, ge=1)
@@ -72,7 +75,8 @@ class GatewaySettings(_Group):
     upstream_retries: int = Field(2, ge=0)
     cooldown_s: float = Field(30.0, ge=0)
     event_batch_size: int = Field(200, ge=1)
-    event_flush_interval_s: float = Field(0.5, gt=0)
+    # The durability window: every event is in the fsynced local log within this time of its request ending.
+    event_flush_interval_s: float = Field(0.1, gt=0, le=0.2)
     event_memory_limit: int = Field(10_000, ge=1)
     spool_dir: str = str(ROOT / "data" / "spool")
     events_retention_days: float = Field(90, ge=0)  # raw event rows; 0 keeps them forever (rollups stay anyway)
@@ -94,7 +98,8 @@ class DictaChatSettings(_Group):
     dictachat_port: int = Field(8003, ge=1, le=65535)
     gateway_url: str = "http://127.0.0.1:8002"
     gateway_admin_url: str = "http://127.0.0.1:8001"
-    frontend_api_key: str = "sk-bricksllm-frontend-llama-key-explicit"
+    # Generated into .env by start.sh; no published default, so an unset key opens nothing.
+    frontend_api_key: str = ""
 
 
 _GROUPS: dict[str, type[_Group]] = {

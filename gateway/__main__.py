@@ -1,4 +1,5 @@
-"""`python -m gateway`: migrate, create the defaults, then run the admin API and the proxy in separate
+"""`python -m gateway`: migrate and create the defaults (or, with the database away, keep retrying in the
+background while serving degraded), then run the admin API and the proxy in separate
 processes (the proxy never waits for a long report) and supervise them; `--workers N` runs N proxy
 processes on one port. `python -m gateway proxy|admin` runs one role alone (the supervisor starts these)."""
 
@@ -22,7 +23,7 @@ import uvloop
 
 from common.db import get_engine
 from common.settings import Settings, get_settings
-from gateway import bootstrap, migrate
+from gateway.readiness import DatabaseSetup
 from gateway.server import build_admin, build_proxy
 
 log = logging.getLogger("gateway")
@@ -30,9 +31,9 @@ log = logging.getLogger("gateway")
 STOP_TIMEOUT_S = 15.0
 
 
-async def serve(role: str, settings: Settings, fd: int | None) -> None:
+async def serve(role: str, settings: Settings, fd: int | None, database: DatabaseSetup) -> None:
     """Serve one role on the inherited listening socket `fd` (or bind its own port)."""
-    runtime = await (build_proxy if role == "proxy" else build_admin)(settings, get_engine())
+    runtime = await (build_proxy if role == "proxy" else build_admin)(settings, get_engine(), database)
     # LiteLLM and friends leave ~400k long-lived objects; a full collection over them stalls every
     # request for ~250 ms. Freezing them keeps the collector to what requests allocate.
     gc.collect()
@@ -62,15 +63,16 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def supervise(settings: Settings, workers: int) -> int:
+def supervise(settings: Settings, workers: int, database: DatabaseSetup) -> int:
     """Start the admin and `workers` proxy processes; stop them all on SIGTERM/SIGINT or when one dies."""
     host = settings.gateway.gateway_host
     # Metrics are counted in the proxies and served by the admin: one shared directory, fresh per start.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir = tempfile.mkdtemp(prefix="gateway-metrics-")
     sockets = {"admin": _listen(host, settings.gateway.bricksllm_admin_port),
                "proxy": _listen(host, settings.gateway.bricksllm_proxy_port)}
+    pending = [] if database.ready else ["--database-problem", database.problem or "not ready"]
     children = [
-        subprocess.Popen([sys.executable, "-m", "gateway", role, "--fd", str(sockets[role].fileno())],
+        subprocess.Popen([sys.executable, "-m", "gateway", role, "--fd", str(sockets[role].fileno()), *pending],
                          pass_fds=(sockets[role].fileno(),))
         for role in ["admin", *["proxy"] * workers]
     ]
@@ -110,11 +112,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("role", nargs="?", choices=["proxy", "admin"], help="run one role alone")
     parser.add_argument("--workers", type=int, help="proxy processes (default GATEWAY_WORKERS)")
     parser.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # listening socket from the supervisor
+    parser.add_argument("--database-problem", help=argparse.SUPPRESS)  # the supervisor could not migrate
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     if args.role:
-        uvloop.run(serve(args.role, settings, args.fd))
+        # Started by the supervisor: it migrated, or tells us the database was not ready and why.
+        database = DatabaseSetup(ready=not args.database_problem, problem=args.database_problem or "")
+        uvloop.run(serve(args.role, settings, args.fd, database))
         return
     workers = settings.gateway.gateway_workers if args.workers is None else args.workers
     if workers < 1:
@@ -123,15 +128,13 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("gateway: --workers/GATEWAY_WORKERS above 1 needs REDIS_URL (limits must be shared to stay exact)")
     if not settings.gateway.admin_pass:
         log.warning("ADMIN_PASS is not set: the admin API refuses every request until it is")
-    engine = get_engine()
-    try:
-        migrate.upgrade(engine, then=lambda: bootstrap.ensure_defaults(engine, settings))
-    except Exception as exc:
-        print(f"gateway: cannot prepare the database at DATABASE_URL ({exc.__class__.__name__}: {exc})".splitlines()[0],
-              file=sys.stderr)
-        raise SystemExit(1) from None
-    engine.dispose()
-    raise SystemExit(supervise(settings, workers))
+    database = DatabaseSetup()
+    if not database.try_once(get_engine(), settings):
+        # Serving degraded beats not serving: cached keys keep working and /api/health says what is down.
+        log.warning("cannot prepare the database at DATABASE_URL (%s); serving degraded and retrying in the background",
+                    database.problem)
+    get_engine().dispose()
+    raise SystemExit(supervise(settings, workers, database))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ async def authenticate(headers: Mapping[str, str], config: ConfigCache) -> Key:
     try:
         key = await config.key(hash_key(raw))
     except Exception as exc:
-        raise GatewayError(503, "The gateway cannot verify keys right now (database unavailable). Try again shortly.") from exc
+        raise GatewayError(503, "The gateway cannot verify keys right now (database unavailable). Try again shortly.",
+                           code="database_unavailable") from exc
     if key is None:
         raise GatewayError(401, "Invalid API key: no such key.", code="invalid_api_key")
     if key.revoked:

@@ -1,4 +1,4 @@
-"""First-start setup: the `llama-cpp-root` provider at LLAMA_URL and the frontend key, created once."""
+"""First-start setup: the `llama-cpp-root` provider at LLAMA_URL with LLAMA_API_KEY, and the frontend key, created once."""
 
 from __future__ import annotations
 
@@ -43,16 +43,25 @@ def _provider(db: Session, settings: Settings) -> None:
 
 
 def _setting(db: Session, settings: Settings) -> None:
-    if db.exec(select(ProviderSetting).where(ProviderSetting.provider == DEFAULT_PROVIDER)).first() is None:
-        db.add(ProviderSetting(
-            provider=DEFAULT_PROVIDER,
-            name="Local llama-server",
-            setting={},
-            cost_map={
-                "promptCostPerModel": {"*": settings.gateway.local_prompt_cost_per_1k},
-                "completionCostPerModel": {"*": settings.gateway.local_completion_cost_per_1k},
-            },
-        ))
+    key = settings.gateway.llama_api_key
+    existing = db.exec(select(ProviderSetting).where(ProviderSetting.provider == DEFAULT_PROVIDER)).first()
+    if existing is not None:
+        if key and existing.setting.get("apikey") != key:
+            # LLAMA_API_KEY owns llama-server's key, as LLAMA_URL owns its address: a new key is sent from now on.
+            log.info("llama-cpp-root now sends the LLAMA_API_KEY from the environment")
+            existing.setting = {**existing.setting, "apikey": key}
+            existing.updated_at = now_s()
+            db.add(existing)
+        return
+    db.add(ProviderSetting(
+        provider=DEFAULT_PROVIDER,
+        name="Local llama-server",
+        setting={"apikey": key} if key else {},
+        cost_map={
+            "promptCostPerModel": {"*": settings.gateway.local_prompt_cost_per_1k},
+            "completionCostPerModel": {"*": settings.gateway.local_completion_cost_per_1k},
+        },
+    ))
 
 
 def _frontend_key(db: Session, settings: Settings) -> None:

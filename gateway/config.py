@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from common.text import comma_list
+from gateway.errors import GatewayError
 from gateway.models import CustomProvider, Key, ProviderSetting, Route
 
 log = logging.getLogger("gateway.config")
@@ -95,7 +97,8 @@ class ConfigCache:
                 fresh = await asyncio.to_thread(self._load_snapshot)
             except Exception as exc:
                 if snap is None:
-                    raise
+                    raise GatewayError(503, "The gateway cannot load its providers and routes right now (database "
+                                            "unavailable). Try again shortly.", code="database_unavailable") from exc
                 log.warning("database unavailable (%s): using cached providers and routes", exc)
                 snap.loaded_at = time.monotonic()
                 self._snapshot = snap
@@ -126,7 +129,7 @@ def _provider(custom: CustomProvider | None, settings: list[ProviderSetting], na
     name = custom.provider if custom else name
     setting = next((s for s in settings if s.provider == name), None)
     conf = (setting.setting or {}) if setting else {}
-    urls = list(custom.urls) if custom and custom.urls else [u for u in str(conf.get("url", "")).split(",") if u]
+    urls = list(custom.urls) if custom and custom.urls else comma_list(str(conf.get("url", "")))
     cost_map = (setting.cost_map or {}) if setting else {}
     return Provider(
         name=name,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from common.settings import Settings
+from gateway.readiness import DatabaseSetup
 from gateway.store import Store
 
 CONFIG_CHANNEL = "config"
@@ -19,6 +20,8 @@ class Context:
     store: Store
     engine: Engine
     started_at: float = field(default_factory=time.time)
+    # Ready unless the process started while the database was away; then it turns ready in the background.
+    database: DatabaseSetup = field(default_factory=DatabaseSetup)
 
     async def config_changed(self, kind: str) -> None:
         """Tell every gateway process (via the store) that keys/providers/routes changed."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -32,6 +32,13 @@ class ProxyEvent:
     custom_id: str = ""
     request: str | None = None
     response: str | None = None
+
+    @classmethod
+    def of(cls, row: Any) -> ProxyEvent:
+        """The event of a stored row (anything with the columns as attributes)."""
+        values = {f.name: getattr(row, f.name) for f in fields(cls)}
+        values["tags"] = tuple(values["tags"] or ())
+        return cls(**values)
 
     def row(self) -> dict[str, Any]:
         """The insertable row (and spool line): the one place the event becomes a dict."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, literal, tuple_
 from sqlmodel import Session, col, select
 
@@ -22,15 +21,17 @@ _SORT_ATTRS = {"time": "created_at", "cost": "cost_in_usd", "latency": "latency_
 _SORT_COLUMNS = {sort: getattr(Event, attr) for sort, attr in _SORT_ATTRS.items()}
 
 
-@dataclass
-class EventFilter:
-    """Which events to select; `start` is inclusive and `end` exclusive (unix seconds)."""
+class EventFilter(BaseModel):
+    """Which events to select; `start` is inclusive and `end` exclusive (unix seconds).
 
-    key_ids: Sequence[str] = ()
-    tags: Sequence[str] = ()
+    A pydantic model so the admin API's query (`EventsQuery`) is this filter plus a page, not a copy of it.
+    """
+
+    key_ids: list[str] = []
+    tags: list[str] = []
     start: float | None = None
     end: float | None = None
-    status: int | None = None
+    status: int | None = Field(None, ge=100, le=599, description="HTTP status of the events")
     model: str | None = None
     stream: bool | None = None
     cached: bool | None = None
@@ -39,7 +40,7 @@ class EventFilter:
         """SQL conditions for these filters; events must carry every one of `tags`."""
         conds: list[ColumnElement[bool]] = []
         if self.key_ids:
-            conds.append(col(Event.key_id).in_(list(self.key_ids)))
+            conds.append(col(Event.key_id).in_(self.key_ids))
         if self.tags:
             conds.append(has_all(col(Event.tags), self.tags, dialect))
         if self.start is not None:

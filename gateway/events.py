@@ -1,4 +1,4 @@
-"""Event recording off the request path: batched inserts; memory, then a spool file, while the database is away."""
+"""Event recording off the request path: an fsynced local log within one interval, then batched inserts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import contextlib
 import json
 import logging
 import os
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,13 @@ from sqlalchemy.sql.expression import Executable
 from common.db import database_up
 from gateway import rollups
 from gateway.event import ProxyEvent
-from gateway.metrics import EVENTS_PENDING
+from gateway.eventlog import EventLog
 from gateway.models import Event
 
 log = logging.getLogger("gateway.events")
+
+# How often the log directory is searched for the segments of processes that died.
+_ORPHAN_SCAN_S = 5.0
 
 
 def clean(text: str, limit: int | None = None) -> str:
@@ -53,89 +55,119 @@ def write_rows(engine: Engine, rows: list[dict[str, Any]]) -> None:
 
 
 class EventRecorder:
-    """Queues events and writes them in batches from a background task; none lost, none doubled."""
+    """Makes every event durable within one interval (an fsynced local log, one fsync per batch), then
+    writes the log to the database in batches from a background task; none lost, none doubled."""
 
     def __init__(self, engine: Engine, spool_dir: str, batch_size: int, interval_s: float, memory_limit: int) -> None:
         self._engine = engine
         self._spool_dir = Path(spool_dir)
-        self._spool = self._spool_dir / f"events-{os.getpid()}.jsonl"
         self._rejected = self._spool_dir / "rejected.jsonl"
-        self._file_lock = threading.Lock()
+        self._log = EventLog(self._spool_dir, memory_limit)
         self._batch_size = batch_size
         self._interval_s = interval_s
-        self._memory_limit = memory_limit
         self._pending: list[dict[str, Any]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._writer: asyncio.Task[bool] | None = None
+        self._retry_at = 0.0
         self._backoff_s = 0.0
+        self._orphans_at = 0.0
         self._lock = asyncio.Lock()
         self.database_ok = True
+        # False while the schema is not migrated yet: events are logged but not written.
+        self.schema_ready = True
 
     def record(self, event: ProxyEvent) -> None:
-        """Accept one event; never blocks the request. Queued as its row: the spool and the insert take rows."""
+        """Accept one event; never blocks the request. Queued as its row: the log and the insert take rows."""
         self._pending.append(event.row())
-        if len(self._pending) > self._memory_limit:
-            self._spill(self._pending[: len(self._pending) - self._memory_limit])
-            del self._pending[: len(self._pending) - self._memory_limit]
         if len(self._pending) >= self._batch_size:
             self._wake.set()
 
     def pending_cost(self, key_id: str, since: float | None = None) -> float:
-        """Spend of a key in events not yet written (memory only; the spool is counted once written)."""
+        """Spend of a key in events not yet in the database (as far as memory holds them)."""
         return sum(
-            float(r["cost_in_usd"]) for r in self._pending
+            float(r["cost_in_usd"]) for r in (*self._pending, *self._log.unstored_rows())
             if r["key_id"] == key_id and (since is None or r["created_at"] >= since)
         )
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="event-writer")
+        self._task = asyncio.create_task(self._run(), name="event-log")
 
     async def stop(self) -> None:
-        """Write what is left; whatever the database cannot take now goes to the spool file."""
+        """Log what is left, try one last write; what the database cannot take stays in the log for the next start."""
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if not await self._flush_once():
-            self._spill(self._pending)
-            self._pending = []
+        if self._writer:
+            await self._writer
+        await self._commit()
+        if self.schema_ready:
+            await self._store_logged()
+        await asyncio.to_thread(self._log.close)
 
     async def flush(self) -> bool:
-        """Write everything now (tests, shutdown); True if nothing is left waiting."""
-        return await self._flush_once() and not self._spool_files()
+        """Log and write everything now (tests, shutdown); True if nothing is left waiting."""
+        await self._commit()
+        self._orphans_at = 0.0
+        return await self._store_logged() and self._log.unstored_count() == 0
 
     async def _run(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval_s + self._backoff_s)
+                await asyncio.wait_for(self._wake.wait(), self._interval_s)
             self._wake.clear()
-            ok = await self._flush_once()
-            self._backoff_s = 0.0 if ok else min(10.0, self._backoff_s * 2 or 0.5)
+            await self._commit()
+            now = time.monotonic()
+            idle = self._writer is None or self._writer.done()
+            due = self._log.unstored_count() > 0 or now >= self._orphans_at
+            if idle and due and self.schema_ready and now >= self._retry_at:
+                self._writer = asyncio.create_task(self._store_logged(), name="event-writer")
 
-    async def _flush_once(self) -> bool:
-        async with self._lock:
-            return await self._write_pending()
-
-    async def _write_pending(self) -> bool:
+    async def _commit(self) -> None:
+        """The group commit: every event recorded since the last one goes to the log with a single fsync."""
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
         try:
-            await asyncio.to_thread(self._drain_spool)
-            while self._pending:
-                # Taken out before the write: record() may spill the front of the queue meanwhile.
-                batch, self._pending = self._pending[: self._batch_size], self._pending[self._batch_size :]
-                try:
-                    await asyncio.to_thread(self._write_batch, batch)
-                except Exception:
-                    self._pending[:0] = batch
-                    raise
-        except Exception as exc:
-            if self.database_ok:
-                log.warning("database unavailable, keeping %d events for later: %s", len(self._pending), exc)
-            self.database_ok = False
-            return False
+            await asyncio.to_thread(self._log.append, batch)
+        except OSError as exc:  # a full or read-only disk: keep them in memory and say so
+            self._pending[:0] = batch
+            log.error("cannot write the event log in %s (%s); %d events wait in memory", self._spool_dir, exc,
+                      len(self._pending))
+
+    async def _store_logged(self) -> bool:
+        """Write logged events (this process's, then those of processes that died) to the database."""
+        async with self._lock:
+            try:
+                await asyncio.to_thread(self._write_logged)
+            except Exception as exc:
+                if self.database_ok:
+                    log.warning("database unavailable, events wait in the log in %s: %s", self._spool_dir, exc)
+                self.database_ok = False
+                self._backoff_s = min(10.0, self._backoff_s * 2 or 0.5)
+                self._retry_at = time.monotonic() + self._backoff_s
+                return False
         if not self.database_ok:
-            log.warning("database is back: stored events written")
-        self.database_ok = True
+            log.warning("database is back: logged events written")
+        self.database_ok, self._backoff_s = True, 0.0
         return True
+
+    def _write_logged(self) -> None:
+        for segment in self._log.seal():
+            self._write_rows(segment.read())
+            self._log.stored(segment)
+        if time.monotonic() < self._orphans_at:
+            return
+        with self._log.orphans() as orphans:
+            for segment in orphans:
+                self._write_rows(segment.read())
+                self._log.stored(segment)
+        self._orphans_at = time.monotonic() + _ORPHAN_SCAN_S
+
+    def _write_rows(self, rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), self._batch_size):
+            self._write_batch(rows[start : start + self._batch_size])
 
     def _write_batch(self, rows: list[dict[str, Any]]) -> None:
         """Write rows; if the database answers but refuses the batch, keep the good rows and set the bad aside."""
@@ -152,72 +184,11 @@ class EventRecorder:
                 if not database_up(self._engine):
                     raise
                 log.error("event %s refused by the database (%s); kept in %s", row.get("id"), exc, self._rejected)
-                with self._file_lock:
-                    self._append(self._rejected, [row])
+                self._set_aside(row)
 
-    def _append(self, path: Path, rows: list[dict[str, Any]]) -> None:
+    def _set_aside(self, row: dict[str, Any]) -> None:
         self._spool_dir.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row) + "\n")
+        with self._rejected.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
-
-    def _spill(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        with self._file_lock:
-            self._append(self._spool, rows)
-        EVENTS_PENDING.inc(len(rows))
-
-    def _spool_files(self) -> list[Path]:
-        return sorted(self._spool_dir.glob("events-*.jsonl")) if self._spool_dir.exists() else []
-
-    def _drain_spool(self) -> None:
-        """Write spooled events of any process; a file is claimed by rename and handed back if the write fails."""
-        self._release_orphans()
-        for path in self._spool_files():
-            claimed = path.with_name(f"{path.name}.{os.getpid()}.claimed")
-            with self._file_lock:
-                try:
-                    path.rename(claimed)
-                except FileNotFoundError:
-                    continue
-                lines = claimed.read_text(encoding="utf-8").splitlines()
-            try:
-                self._write_lines(lines)
-            except Exception:
-                claimed.rename(self._spool_dir / f"events-{os.getpid()}-{time.time_ns()}.jsonl")
-                raise
-            claimed.unlink()
-
-    def _write_lines(self, lines: list[str]) -> None:
-        rows = []
-        for line in lines:
-            try:
-                rows.append(json.loads(line))
-            except ValueError:  # a line torn by a crash mid-write carries no complete event
-                log.error("skipping an unreadable spool line: %r", line[:200])
-        for start in range(0, len(rows), self._batch_size):
-            self._write_batch(rows[start : start + self._batch_size])
-
-    def _release_orphans(self) -> None:
-        """Hand back files claimed by a process that died before writing them."""
-        if not self._spool_dir.exists():
-            return
-        for claimed in self._spool_dir.glob("*.claimed"):
-            pid = int(claimed.name.rsplit(".", 2)[-2]) if claimed.name.rsplit(".", 2)[-2].isdigit() else 0
-            if pid != os.getpid() and not _alive(pid):
-                claimed.rename(self._spool_dir / f"events-{pid}-{time.time_ns()}.jsonl")
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

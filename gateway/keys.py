@@ -1,13 +1,9 @@
-"""API keys: generation, hashing, ttl parsing. Only the SHA-256 of a raw key is ever stored."""
+"""API keys: generation and hashing. Only the SHA-256 of a raw key is ever stored."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def generate_raw_key() -> str:
@@ -21,19 +17,3 @@ def hash_key(raw: str) -> str:
 def key_hint(raw: str) -> str:
     """The last four characters, so people can tell keys apart without the secret."""
     return raw[-4:]
-
-
-def parse_ttl(ttl: str) -> float:
-    """Parse a Go-style duration ("90s", "2h", "1h30m", "7d") into seconds; ValueError if malformed."""
-    text = ttl.strip()
-    if not text:
-        raise ValueError("empty duration")
-    pos, total = 0, 0.0
-    for match in _DURATION.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _SECONDS[match.group(2)]
-        pos = match.end()
-    if pos != len(text) or total <= 0:
-        raise ValueError(f"'{ttl}' is not a duration like 30s, 15m, 2h or 7d")
-    return total

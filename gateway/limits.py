@@ -8,14 +8,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from common.time_units import RATE_UNITS, UNIT_WORDS
 from gateway.errors import GatewayError
 from gateway.models import Key
 from gateway.store import Store
-from gateway.windows import RATE_UNITS, window
+from gateway.windows import window
 
 log = logging.getLogger("gateway.limits")
-
-UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "mo": "month"}
 
 SpendLoader = Callable[[str, float | None], float]
 

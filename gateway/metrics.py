@@ -9,6 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
 
+from gateway.event import ProxyEvent
+
 REGISTRY = CollectorRegistry()
 
 REQUESTS = Counter("gateway_requests_total", "Proxied requests", ["key_id", "model", "status"], registry=REGISTRY)
@@ -23,7 +25,6 @@ TOKENS = Counter("gateway_tokens_total", "Tokens reported by upstreams", ["key_i
 COST = Counter("gateway_cost_usd_total", "Spend in USD", ["key_id", "model"], registry=REGISTRY)
 CACHE_HITS = Counter("gateway_cache_hits_total", "Responses served from the cache", ["key_id"], registry=REGISTRY)
 UPSTREAM_ERRORS = Counter("gateway_upstream_errors_total", "Failed upstream attempts", ["upstream"], registry=REGISTRY)
-EVENTS_PENDING = Counter("gateway_events_spooled_total", "Events spooled to disk while the database was away", registry=REGISTRY)
 
 
 def metrics_response() -> Response:
@@ -32,3 +33,16 @@ def metrics_response() -> Response:
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def observe(event: ProxyEvent) -> None:
+    """Count one proxied request from its event (upstream errors are counted per attempt, where they happen)."""
+    REQUESTS.labels(event.key_id, event.model, str(event.status)).inc()
+    LATENCY.labels(event.model).observe(event.latency_in_ms / 1000.0)
+    if event.prompt_token_count or event.completion_token_count:
+        TOKENS.labels(event.key_id, event.model, "prompt").inc(event.prompt_token_count)
+        TOKENS.labels(event.key_id, event.model, "completion").inc(event.completion_token_count)
+    if event.cache_hit:
+        CACHE_HITS.labels(event.key_id).inc()
+    if event.cost_in_usd > 0 and event.key_id:
+        COST.labels(event.key_id, event.model).inc(event.cost_in_usd)

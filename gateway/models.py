@@ -1,25 +1,18 @@
-"""SQLModel tables: the gateway's configuration, its events, and the chat's history."""
+"""SQLModel tables of the gateway: its configuration and its events (the chat's tables are dictachat/chat/models.py)."""
 
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text
+from sqlalchemy import BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-
-def new_id() -> str:
-    return str(uuid.uuid4())
+from common.columns import json_field, new_id
 
 
 def now_s() -> int:
     return int(time.time())
-
-
-def _json(default: Any = None) -> Any:
-    return Field(default_factory=(lambda: [] if default is None else default), sa_column=Column(JSON, nullable=False))
 
 
 class Key(SQLModel, table=True):
@@ -31,7 +24,7 @@ class Key(SQLModel, table=True):
     name: str = ""
     key_hash: str = Field(index=True, unique=True)
     key_hint: str = ""
-    tags: list[str] = _json()
+    tags: list[str] = json_field()
     created_at: int = Field(default_factory=now_s, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_s, sa_type=BigInteger)
     revoked: bool = False
@@ -43,9 +36,9 @@ class Key(SQLModel, table=True):
     rate_limit_unit: str = ""
     ttl: str = ""
     expires_at: int | None = Field(default=None, sa_type=BigInteger)
-    setting_ids: list[str] = _json()
-    allowed_paths: list[dict[str, str]] = _json()
-    allowed_models: list[str] = _json()
+    setting_ids: list[str] = json_field()
+    allowed_paths: list[dict[str, str]] = json_field()
+    allowed_models: list[str] = json_field()
     should_log_request: bool = False
     should_log_response: bool = False
     cache_enabled: bool = False
@@ -60,9 +53,9 @@ class ProviderSetting(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     provider: str = Field(index=True)
     name: str = ""
-    setting: dict[str, Any] = _json({})
-    allowed_models: list[str] = _json()
-    cost_map: dict[str, Any] = _json({})
+    setting: dict[str, Any] = json_field({})
+    allowed_models: list[str] = json_field()
+    cost_map: dict[str, Any] = json_field({})
     created_at: int = Field(default_factory=now_s, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_s, sa_type=BigInteger)
 
@@ -74,8 +67,8 @@ class CustomProvider(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True)
     provider: str = Field(index=True, unique=True)
-    urls: list[str] = _json()
-    route_configs: list[dict[str, Any]] = _json()
+    urls: list[str] = json_field()
+    route_configs: list[dict[str, Any]] = json_field()
     authentication_param: str = ""
     created_at: int = Field(default_factory=now_s, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_s, sa_type=BigInteger)
@@ -89,9 +82,9 @@ class Route(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     name: str = ""
     path: str = Field(index=True, unique=True)
-    steps: list[dict[str, Any]] = _json()
-    key_ids: list[str] = _json()
-    cache_config: dict[str, Any] = _json({})
+    steps: list[dict[str, Any]] = json_field()
+    key_ids: list[str] = json_field()
+    cache_config: dict[str, Any] = json_field({})
     retries: int = 0
     created_at: int = Field(default_factory=now_s, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_s, sa_type=BigInteger)
@@ -111,7 +104,7 @@ class Event(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     created_at: float = Field(default_factory=time.time)
     key_id: str = ""
-    tags: list[str] = _json()
+    tags: list[str] = json_field()
     provider: str = ""
     model: str = ""
     path: str = ""
@@ -130,37 +123,6 @@ class Event(SQLModel, table=True):
     custom_id: str = ""
     request: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     response: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-
-
-class Conversation(SQLModel, table=True):
-    """A chat conversation shown in the sidebar."""
-
-    __tablename__ = "conversations"
-
-    id: str = Field(default_factory=new_id, primary_key=True)
-    title: str = ""
-    settings: dict[str, Any] = _json({})
-    created_at: float = Field(default_factory=time.time)
-    updated_at: float = Field(default_factory=time.time, index=True)
-
-
-class Message(SQLModel, table=True):
-    """One message of a conversation, with its thinking, tool calls and usage."""
-
-    __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conv_pos", "conversation_id", "position"),)
-
-    id: str = Field(default_factory=new_id, primary_key=True)
-    conversation_id: str = Field(foreign_key="conversations.id", ondelete="CASCADE")
-    position: int = 0
-    role: str = "user"
-    content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    reasoning: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    tool_calls: list[dict[str, Any]] = _json()
-    tool_call_id: str = ""
-    name: str = ""
-    meta: dict[str, Any] = _json({})
-    created_at: float = Field(default_factory=time.time)
 
 
 class EventRollup(SQLModel, table=True):

@@ -57,8 +57,8 @@ class EventReport:
 
 
 @dataclass
-class Usage:
-    """Totals for one key or one model."""
+class Spend:
+    """Spend, requests and tokens of one key or one model."""
 
     key_id: str = ""
     model: str = ""
@@ -268,12 +268,12 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
 
 
 def _usages(db: Session, start: float | None, end: float | None, group: str, key_ids: Sequence[str] = (),
-            tags: Sequence[str] = ()) -> dict[str, Usage]:
+            tags: Sequence[str] = ()) -> dict[str, Spend]:
     """Totals per value of `group` (key_id or model) over [start, end), rollups and raw edges together."""
     window = Window(start, end, None, retention.horizon(db))
-    out: dict[str, Usage] = {}
+    out: dict[str, Spend] = {}
     for _idx, value, requests, prompt, completion, cost, *_rest in _counter_sums(db, window, key_ids, tags, group):
-        usage = out.setdefault(value, Usage(**{group: value}))
+        usage = out.setdefault(value, Spend(**{group: value}))
         usage.requests += int(requests)
         usage.prompt_token_count += int(prompt)
         usage.completion_token_count += int(completion)
@@ -281,25 +281,25 @@ def _usages(db: Session, start: float | None, end: float | None, group: str, key
     return out
 
 
-def key_usage(db: Session, key_id: str, start: float | None = None, end: float | None = None) -> Usage:
+def key_usage(db: Session, key_id: str, start: float | None = None, end: float | None = None) -> Spend:
     """Spend and tokens of one existing key (all time unless a window is given)."""
     if db.get(Key, key_id) is None:
         raise GatewayError(404, f"key '{key_id}' does not exist")
-    return _usages(db, start, end, "key_id", [key_id]).get(key_id, Usage(key_id=key_id))
+    return _usages(db, start, end, "key_id", [key_id]).get(key_id, Spend(key_id=key_id))
 
 
 def key_spend(db: Session, key_id: str, since: float | None) -> float:
     """Recorded spend of a key since a unix time (all time when None): what budgets are checked against."""
-    return _usages(db, since, None, "key_id", [key_id]).get(key_id, Usage()).cost_in_usd
+    return _usages(db, since, None, "key_id", [key_id]).get(key_id, Spend()).cost_in_usd
 
 
-def _ranked(usages: dict[str, Usage], attr: str, limit: int) -> list[Usage]:
+def _ranked(usages: dict[str, Spend], attr: str, limit: int) -> list[Spend]:
     """Biggest spenders first, then most requests, then by name; empty names left out."""
     ranked = sorted((u for value, u in usages.items() if value), key=lambda u: (-u.cost_in_usd, -u.requests, getattr(u, attr)))
     return ranked[:limit]
 
 
-def top_keys(db: Session, start: float | None, end: float | None, limit: int, tags: Sequence[str] = ()) -> list[Usage]:
+def top_keys(db: Session, start: float | None, end: float | None, limit: int, tags: Sequence[str] = ()) -> list[Spend]:
     """Keys with the highest spend, then the most requests, with their names."""
     usages = _ranked(_usages(db, start, end, "key_id", tags=tags), "key_id", limit)
     names = dict(db.exec(select(Key.key_id, Key.name).where(col(Key.key_id).in_([u.key_id for u in usages]))).all())
@@ -308,6 +308,6 @@ def top_keys(db: Session, start: float | None, end: float | None, limit: int, ta
     return usages
 
 
-def top_models(db: Session, start: float | None, end: float | None, limit: int) -> list[Usage]:
+def top_models(db: Session, start: float | None, end: float | None, limit: int) -> list[Spend]:
     """Models with the highest spend, then the most requests."""
     return _ranked(_usages(db, start, end, "model"), "model", limit)

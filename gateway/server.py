@@ -21,7 +21,8 @@ from gateway.events import EventRecorder
 from gateway.limits import Limiter
 from gateway.proxy.app import ProxyApp
 from gateway.proxy.forward import Forwarder
-from gateway.proxy.models import ModelLister
+from gateway.proxy.model_list import ModelLister
+from gateway.readiness import DatabaseSetup
 from gateway.routing import Deployments
 from gateway.store import Store, make_store
 from gateway.upstream import make_session
@@ -57,29 +58,40 @@ class Runtime:
         await self.store.close()
 
 
-async def build_proxy(settings: Settings, engine: Engine) -> Runtime:
-    """The proxy app and its recorder (call inside the running event loop)."""
+async def build_proxy(settings: Settings, engine: Engine, database: DatabaseSetup) -> Runtime:
+    """The proxy app and its recorder (call inside the running event loop); if the database is not ready
+    yet, keep trying in the background and start writing events once it is."""
     store = _store(settings)
     config = ConfigCache(engine, settings.gateway.key_cache_ttl_s)
     recorder = EventRecorder(engine, settings.gateway.spool_dir, settings.gateway.event_batch_size,
                              settings.gateway.event_flush_interval_s, settings.gateway.event_memory_limit)
+    recorder.schema_ready = database.ready
     session = make_session()
     limiter = Limiter(store, lambda key_id, since: _spend(engine, key_id, since), recorder.pending_cost)
-    forwarder = Forwarder(settings, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)
-    proxy = ProxyApp(settings, config, forwarder, ModelLister(session)).asgi()
+    forwarder = Forwarder(settings, config, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)
+    proxy = ProxyApp(config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()
-    return Runtime(app=proxy, store=store, recorder=recorder, session=session)
+    tasks = []
+    if not database.ready:
+        def ready() -> None:
+            recorder.schema_ready = True
+            config.invalidate()
+
+        tasks.append(asyncio.create_task(database.until_ready(engine, settings, ready), name="database-setup"))
+    return Runtime(app=proxy, store=store, recorder=recorder, session=session, tasks=tasks)
 
 
-async def build_admin(settings: Settings, engine: Engine) -> Runtime:
+async def build_admin(settings: Settings, engine: Engine, database: DatabaseSetup) -> Runtime:
     """The admin app and the retention task (call inside the running event loop)."""
     from gateway.admin.app import create_admin_app
 
     store = _store(settings)
-    ctx = Context(settings=settings, store=store, engine=engine)
-    task = asyncio.create_task(_retention_loop(engine, settings), name="retention")
-    return Runtime(app=create_admin_app(ctx), store=store, tasks=[task])
+    ctx = Context(settings=settings, store=store, engine=engine, database=database)
+    tasks = [asyncio.create_task(_retention_loop(engine, settings), name="retention")]
+    if not database.ready:
+        tasks.append(asyncio.create_task(database.until_ready(engine, settings, lambda: None), name="database-setup"))
+    return Runtime(app=create_admin_app(ctx), store=store, tasks=tasks)
 
 
 def _spend(engine: Engine, key_id: str, since: float | None) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import gateway
 from common.db import database_up
-from gateway.cli.resources import read_gpus
+from gateway.cli.resources import GpuInfo, read_gpus
 from gateway.context import Context
 from gateway.upstream import api_url
 
@@ -33,11 +33,42 @@ class LlamaStatus:
 
 @dataclass
 class ConnectionResult:
+    """How an upstream answered a connection test."""
+
     ok: bool
     url: str
     status: int
     latencyMs: float
     message: str
+
+
+@dataclass
+class GatewayInfo:
+    version: str
+    uptimeS: int
+
+
+@dataclass
+class DatabaseInfo:
+    ok: bool
+    kind: str
+
+
+@dataclass
+class RedisInfo:
+    ok: bool
+
+
+@dataclass
+class SystemStatus:
+    """Everything the dashboard's System page shows; field names are the admin API's JSON names."""
+
+    gpus: list[GpuInfo]
+    gpuMessage: str
+    llama: LlamaStatus
+    gateway: GatewayInfo
+    database: DatabaseInfo
+    redis: RedisInfo | None  # None without REDIS_URL (in-process store)
 
 
 def tokens_per_second(metrics_text: str) -> tuple[float | None, float | None]:
@@ -67,12 +98,13 @@ def _model_name(props: dict[str, Any]) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-async def probe_llama(http: httpx.AsyncClient, url: str) -> LlamaStatus:
-    """Read llama-server's `/health`, `/props` and `/metrics`; an unreachable server is reported, not raised."""
+async def probe_llama(http: httpx.AsyncClient, url: str, api_key: str = "") -> LlamaStatus:
+    """Read llama-server's `/health`, `/props` and `/metrics` (with its API key); an unreachable server is reported."""
     base = url.rstrip("/")
+    auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     health, props, metrics, models = await asyncio.gather(
-        http.get(base + "/health"), http.get(base + "/props"), http.get(base + "/metrics"), http.get(base + "/v1/models"),
-        return_exceptions=True,
+        http.get(base + "/health"), http.get(base + "/props", headers=auth), http.get(base + "/metrics", headers=auth),
+        http.get(base + "/v1/models", headers=auth), return_exceptions=True,
     )
     if isinstance(health, BaseException):
         return LlamaStatus(url=base, healthy=False, status="unreachable")
@@ -91,21 +123,20 @@ async def probe_llama(http: httpx.AsyncClient, url: str) -> LlamaStatus:
     return info
 
 
-async def snapshot(ctx: Context, http: httpx.AsyncClient) -> dict[str, Any]:
-    """Everything the dashboard's System page shows, in one JSON-ready dict."""
+async def snapshot(ctx: Context, http: httpx.AsyncClient) -> SystemStatus:
+    """Everything the dashboard's System page shows."""
     gpus = await asyncio.to_thread(read_gpus)
     llama, db_ok = await asyncio.gather(
-        probe_llama(http, ctx.settings.gateway.llama_url), asyncio.to_thread(database_up, ctx.engine)
+        probe_llama(http, ctx.settings.gateway.llama_url, ctx.settings.gateway.llama_api_key),
+        asyncio.to_thread(database_up, ctx.engine)
     )
-    redis = {"ok": await ctx.store.ping()} if ctx.settings.storage.redis_url else None
-    return {
-        "gpus": [asdict(g) for g in gpus.gpus],
-        "gpuMessage": gpus.message,
-        "llama": asdict(llama),
-        "gateway": {"version": gateway.__version__, "uptimeS": round(time.time() - ctx.started_at)},
-        "database": {"ok": db_ok, "kind": "sqlite" if ctx.settings.storage.is_sqlite else "postgresql"},
-        "redis": redis,
-    }
+    redis = RedisInfo(ok=await ctx.store.ping()) if ctx.settings.storage.redis_url else None
+    return SystemStatus(
+        gpus=gpus.gpus, gpuMessage=gpus.message, llama=llama,
+        gateway=GatewayInfo(version=gateway.__version__, uptimeS=round(time.time() - ctx.started_at)),
+        database=DatabaseInfo(ok=db_ok, kind="sqlite" if ctx.settings.storage.is_sqlite else "postgresql"),
+        redis=redis,
+    )
 
 
 def _candidates(url: str) -> list[str]:

@@ -5,33 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
+from common.usage import TokenUsage
 from gateway.errors import GatewayError
 
 
 @dataclass
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    known: bool = False
+class Answer:
+    """What the proxy learns from an upstream's answer: usage, the model that answered, first byte, a broken stream."""
 
-    def take(self, payload: dict[str, Any]) -> None:
-        usage = payload.get("usage")
-        if isinstance(usage, dict):
-            self.prompt_tokens = int(usage.get("prompt_tokens") or 0)
-            self.completion_tokens = int(usage.get("completion_tokens") or 0)
-            self.known = True
-
-
-@dataclass
-class StreamState:
-    """What the proxy learns while relaying a stream."""
-
-    usage: Usage = field(default_factory=Usage)
+    usage: TokenUsage | None = None  # None until the upstream reports it
     model: str = ""
     first_token_at: float | None = None
     error: str = ""
@@ -112,7 +99,7 @@ def upstream_client_error(status: int, raw: bytes) -> GatewayError:
 
 
 async def relay_events(
-    resp: aiohttp.ClientResponse, state: StreamState, strip_usage: bool, clock: Callable[[], float]
+    resp: aiohttp.ClientResponse, state: Answer, strip_usage: bool, clock: Callable[[], float]
 ) -> AsyncIterator[bytes]:
     """Yield each SSE event as it arrives, unchanged; note usage, first token time and errors."""
     buffer = b""
@@ -147,7 +134,7 @@ async def relay_events(
         yield f"data: {json.dumps(payload)}\n\n".encode()
 
 
-def _note_usage(event: bytes, state: StreamState) -> bool:
+def _note_usage(event: bytes, state: Answer) -> bool:
     """Record usage from a `data:` event; True if the event is a usage-only chunk (no choices)."""
     for line in event.split(b"\n"):
         if line.startswith(b"data: {"):
@@ -155,7 +142,7 @@ def _note_usage(event: bytes, state: StreamState) -> bool:
                 payload = json.loads(line[6:])
             except ValueError:
                 return False
-            state.usage.take(payload)
+            state.usage = TokenUsage.of(payload) or state.usage
             state.model = str(payload.get("model") or state.model)
             return not payload.get("choices")
     return False

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-COST_UNITS = {"m": 60, "h": 3600, "d": 86400, "mo": None}
+from common.time_units import COST_UNITS, RATE_UNITS, SECONDS
 
 
 def window(unit: str, now: float) -> tuple[int, int]:
@@ -15,8 +14,8 @@ def window(unit: str, now: float) -> tuple[int, int]:
         first = datetime(t.year, t.month, 1, tzinfo=UTC)
         after = datetime(t.year + (t.month == 12), t.month % 12 + 1, 1, tzinfo=UTC)
         return int(first.timestamp()), int(after.timestamp())
-    size = RATE_UNITS.get(unit) or COST_UNITS.get(unit)
-    if not size:
+    if unit not in RATE_UNITS and unit not in COST_UNITS:
         raise ValueError(f"unknown time unit '{unit}'")
+    size = int(SECONDS[unit])
     start = int(now // size * size)
     return start, start + size

@@ -85,8 +85,8 @@ class Report(TypedDict, total=False):
     latencyInMs99th: float
 
 
-class Usage(TypedDict, total=False):
-    """Totals of one key (keyId, name) or one model (model)."""
+class Spend(TypedDict, total=False):
+    """Spend, requests and tokens of one key (keyId, name) or one model (model)."""
 
     keyId: str
     name: str
@@ -200,9 +200,9 @@ class AdminClient:
     async def revoke_key(self, key_id: str, reason: str) -> KeyInfo:
         return await self.update_key(key_id, {"revoked": True, "revokedReason": reason})
 
-    async def key_usage(self, key_id: str) -> Usage:
+    async def key_usage(self, key_id: str) -> Spend:
         """All-time spend, requests and tokens of one key."""
-        return cast(Usage, await self._call("GET", f"/api/reporting/keys/{key_id}") or {})
+        return cast(Spend, await self._call("GET", f"/api/reporting/keys/{key_id}") or {})
 
     # Provider settings, custom providers, routes
     async def list_provider_settings(self) -> list[JSON]:
@@ -245,12 +245,12 @@ class AdminClient:
         body = {"start": start, "end": end, "increment": increment, "keyIds": key_ids or [], "tags": []}
         return cast(Report, await self._call("POST", "/api/reporting/events", body=body) or {})
 
-    async def top_keys(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Usage]:
+    async def top_keys(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Spend]:
         """Keys by spend over [start, end), all time when both are None."""
         body = await self._call("POST", "/api/reporting/top-keys", body={"start": start, "end": end, "limit": limit})
         return _items(body, "dataPoints")  # type: ignore[return-value]
 
-    async def top_models(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Usage]:
+    async def top_models(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Spend]:
         body = await self._call("GET", "/api/reporting/top-models", params={"start": start, "end": end, "limit": limit})
         return _items(body, "dataPoints")  # type: ignore[return-value]
 

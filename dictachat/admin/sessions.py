@@ -10,13 +10,16 @@ import secrets
 import time
 from dataclasses import dataclass
 
-SESSION_TTL_S = 12 * 3600
+# A session ends after an hour without use, and 12 hours after sign-in however busy it is.
+SESSION_IDLE_S = 3600
+SESSION_MAX_S = 12 * 3600
 
 
 @dataclass
 class _Session:
     password: str
     expires: float
+    ends: float
 
 
 _sessions: dict[str, _Session] = {}
@@ -28,18 +31,18 @@ def create(password: str) -> str:
     for token in [t for t, s in _sessions.items() if s.expires <= now]:
         del _sessions[token]
     token = secrets.token_urlsafe(32)
-    _sessions[token] = _Session(password, now + SESSION_TTL_S)
+    _sessions[token] = _Session(password, now + SESSION_IDLE_S, now + SESSION_MAX_S)
     return token
 
 
 def password_for(token: str) -> str | None:
-    """The session's admin password, or None if the token is unknown or expired; use extends it."""
+    """The session's admin password, or None if the token is unknown or expired; use extends it up to SESSION_MAX_S."""
     session = _sessions.get(token) if token else None
     now = time.monotonic()
     if session is None or session.expires <= now:
         _sessions.pop(token, None)
         return None
-    session.expires = now + SESSION_TTL_S
+    session.expires = min(now + SESSION_IDLE_S, session.ends)
     return session.password
 
 

@@ -1,4 +1,4 @@
-"""Conversation history in the database (gateway.models Conversation/Message via common.db).
+"""Conversation history in the database (dictachat.chat.models Conversation/Message via common.db).
 
 Functions are synchronous (SQLModel); the Reflex states call them through `asyncio.to_thread`.
 """
@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import col, delete, func, select
 
 from common.db import session
-from gateway.models import Conversation, Message
+from dictachat.chat.models import Conversation, Message
 
 TITLE_LENGTH = 60
 

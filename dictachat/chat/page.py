@@ -53,11 +53,11 @@ def chat_page() -> rx.Component:
     )
 
 
-@rx.page(route="/", title="DictaChat", on_load=ChatState.on_load)
+@rx.page(route="/", title="DictaChat", on_load=ChatLiveState.on_load)
 def index() -> rx.Component:
     return chat_page()
 
 
-@rx.page(route="/c/[cid]", title="DictaChat", on_load=ChatState.on_load)
+@rx.page(route="/c/[cid]", title="DictaChat", on_load=ChatLiveState.on_load)
 def conversation() -> rx.Component:
     return chat_page()

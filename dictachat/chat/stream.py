@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from common.usage import TokenUsage
+
 OPEN_TAG = "<think>"
 CLOSE_TAG = "</think>"
 DONE = "[DONE]"
@@ -43,12 +45,6 @@ class ToolCallDelta:
 
 
 @dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int
-    completion_tokens: int
-
-
-@dataclass(frozen=True)
 class Finish:
     reason: str
 
@@ -61,7 +57,7 @@ class StreamError:
     code: str = ""
 
 
-Event = ThinkingDelta | AnswerDelta | Rethink | ToolCallDelta | Usage | Finish | StreamError
+Event = ThinkingDelta | AnswerDelta | Rethink | ToolCallDelta | TokenUsage | Finish | StreamError
 
 
 class SSEDecoder:
@@ -220,9 +216,9 @@ class StreamParser:
             if choice.get("finish_reason"):
                 events.extend(self._think.close())
                 events.append(Finish(choice["finish_reason"]))
-        usage = chunk.get("usage")
-        if isinstance(usage, dict):
-            events.append(Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)))
+        usage = TokenUsage.of(chunk)
+        if usage is not None:
+            events.append(usage)
         return events
 
     def close(self) -> list[Event]:

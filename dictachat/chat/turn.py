@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dictachat.chat.stream import AnswerDelta, Event, Finish, Rethink, StreamError, ThinkingDelta, ToolCallDelta, Usage
+from common.usage import TokenUsage
+from dictachat.chat.stream import AnswerDelta, Event, Finish, Rethink, StreamError, ThinkingDelta, ToolCallDelta
 from dictachat.tools import ToolOutcome
 
 
@@ -103,7 +104,7 @@ class TurnBuilder:
         elif isinstance(event, ToolCallDelta):
             self._tick()
             self._end_thinking()
-        elif isinstance(event, Usage):
+        elif isinstance(event, TokenUsage):
             self.view.prompt_tokens += event.prompt_tokens
             self.view.completion_tokens += event.completion_tokens
         elif isinstance(event, Finish):

@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from gateway import __version__
-from gateway.admin import events, keys, providers, reporting, routes, status, system
-from gateway.admin.auth import require_admin
+from gateway.admin import events, health, keys, providers, reporting, routes, system
+from gateway.admin.auth import require_admin, require_database
+from gateway.admin.guard import AdminInputGuard
 from gateway.admin.handlers import install_error_handlers
 from gateway.context import Context
 
@@ -29,10 +30,11 @@ def create_admin_app(ctx: Context) -> FastAPI:
                   strict_content_type=False, docs_url=None, redoc_url=None)
     _offline_docs(app)
     app.state.ctx = ctx
+    app.add_middleware(AdminInputGuard, max_body_bytes=ctx.settings.gateway.admin_max_body_bytes)
     install_error_handlers(app)
-    app.include_router(system.public)
-    guarded = [Depends(require_admin)]
-    for module in (keys, providers, routes, events, reporting, system, status):
+    app.include_router(health.public)
+    guarded = [Depends(require_admin), Depends(require_database)]
+    for module in (keys, providers, routes, events, reporting, health, system):
         app.include_router(module.router, dependencies=guarded)
     return app
 

@@ -31,3 +31,10 @@ async def require_admin(
         message = "wrong admin password" if given else "missing admin password"
         raise GatewayError(401, f"{message}: send X-API-KEY: <ADMIN_PASS> or Authorization: Bearer <ADMIN_PASS>",
                            "invalid_admin_password")
+
+
+async def require_database(ctx: Ctx) -> None:
+    """503 with the reason while the database is not migrated yet (the gateway started during an outage)."""
+    if not ctx.database.ready:
+        raise GatewayError(503, f"the database is not ready yet ({ctx.database.problem}); the gateway keeps retrying, "
+                                "try again shortly", "database_unavailable")

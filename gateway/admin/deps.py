@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from common.text import comma_list
 from gateway.context import Context
 
 P = ParamSpec("P")
@@ -34,4 +35,4 @@ async def run_db(ctx: Context, fn: Callable[Concatenate[Session, P], T], *args: 
 
 def split_values(values: list[str]) -> list[str]:
     """Query lists arrive repeated (?tags=a&tags=b) or comma-separated (?tags=a,b); accept both."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return [part for value in values for part in comma_list(value)]

@@ -5,27 +5,30 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterator
+from dataclasses import fields
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from gateway.admin.deps import Ctx, run_db, split_values
-from gateway.admin.schemas.events import MAX_PAGE, EventOut, EventsPage, EventsQuery
+from gateway.admin.schemas.events import MAX_PAGE, EventsPage, EventsQuery
+from gateway.event import ProxyEvent
 from gateway.event_search import search_events
 
 router = APIRouter(tags=["events"])
 
-CSV_FIELDS = [name for name in EventOut.model_fields if name not in ("request", "response")]
+CSV_FIELDS = [f.name for f in fields(ProxyEvent) if f.name not in ("request", "response")]
 
 
-async def _page(ctx: Ctx, query: EventsQuery) -> tuple[list[EventOut], int | None, str | None]:
+async def _page(ctx: Ctx, query: EventsQuery) -> tuple[list[ProxyEvent], int | None, str | None]:
     rows, total, next_cursor = await run_db(
-        ctx, search_events, query.filter(), query.sort, query.order, query.offset, query.limit, query.cursor,
+        ctx, search_events, query, query.sort, query.order, query.offset, query.limit, query.cursor,
         query.include_total,
     )
-    return [EventOut.model_validate(row) for row in rows], total, next_cursor
+    return [ProxyEvent.of(row) for row in rows], total, next_cursor
 
 
 def _split(query: EventsQuery) -> EventsQuery:
@@ -33,7 +36,7 @@ def _split(query: EventsQuery) -> EventsQuery:
 
 
 @router.get("/api/events")
-async def list_events(ctx: Ctx, response: Response, query: Annotated[EventsQuery, Query()]) -> list[EventOut]:
+async def list_events(ctx: Ctx, response: Response, query: Annotated[EventsQuery, Query()]) -> list[ProxyEvent]:
     """Events newest first (or `sort=cost|latency`, `order=asc|desc`), one page of `limit` (default 100,
     at most 1000) from `offset` or after `cursor`; `keyIds`/`tags` repeated or comma-separated.
     `X-Total-Count` = all matches; `X-Next-Cursor` = the cursor of the next page (absent on the last)."""
@@ -66,7 +69,7 @@ async def export_csv(ctx: Ctx, query: Annotated[EventsQuery, Query()]) -> Stream
         while page is not None:
             events, _, next_cursor = await _page(ctx, page)
             for event in events:
-                writer.writerow(event.model_dump())
+                writer.writerow({**event.row(), "tags": json.dumps(list(event.tags))})
             yield out.getvalue()
             out.seek(0)
             out.truncate()

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
@@ -61,6 +61,14 @@ async def _database_error(request: Request, exc: OperationalError) -> JSONRespon
     return JSONResponse(error_body(503, "the database is unavailable; try again shortly"), status_code=503)
 
 
+async def _value_refused(request: Request, exc: Exception) -> JSONResponse:
+    """A value the schema let through but the database (DataError) or Python (OverflowError) cannot hold."""
+    detail = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+    log.warning("value refused on %s %s: %s", request.method, request.url.path, detail)
+    return JSONResponse(error_body(400, f"a value in the request is out of range for the database ({detail})"),
+                        status_code=400)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("admin API failed on %s %s", request.method, request.url.path)
     return JSONResponse(error_body(500, "internal error in the admin API; see the gateway log"), status_code=500)
@@ -70,7 +78,8 @@ def install_error_handlers(app: FastAPI) -> None:
     # Starlette dispatches by exception class but types every handler as taking `Exception`.
     handlers: list[tuple[type[Exception], Callable[..., Awaitable[JSONResponse]]]] = [
         (GatewayError, _gateway_error), (RequestValidationError, _validation_error), (HTTPException, _http_error),
-        (OperationalError, _database_error), (Exception, _unexpected),
+        (OperationalError, _database_error), (DataError, _value_refused), (OverflowError, _value_refused),
+        (Exception, _unexpected),
     ]
     for exc_class, handler in handlers:
         app.add_exception_handler(exc_class, handler)

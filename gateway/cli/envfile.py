@@ -1,4 +1,4 @@
-"""`python -m gateway.cli.envfile`: create `.env` from `.env.template` and fill empty passwords with fresh random ones."""
+"""`python -m gateway.cli.envfile`: create `.env` from `.env.template` and fill empty secrets with fresh random ones."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
-SECRETS = ("POSTGRESQL_PASSWORD", "REDIS_PASSWORD", "ADMIN_PASS")
+# Passwords and API keys: generated when empty or absent, kept when a user set them (in .env or the environment).
+SECRETS = ("POSTGRESQL_PASSWORD", "REDIS_PASSWORD", "ADMIN_PASS", "FRONTEND_API_KEY", "LLAMA_API_KEY")
 _ASSIGNMENT = re.compile(r"^(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)$")
 
 

@@ -61,8 +61,19 @@ def _get_ok(stack: Stack, url: str) -> httpx.Response:
 
 def check_llama(stack: Stack) -> str:
     _get_ok(stack, stack.url(stack.settings.stack.llama_host_port, "/health"))
-    models = _get_ok(stack, stack.url(stack.settings.stack.llama_host_port, "/v1/models")).json()
-    return "model " + ", ".join(m["id"] for m in models.get("data", []))
+    url = stack.url(stack.settings.stack.llama_host_port, "/v1/models")
+    resp = stack.http.get(url, headers=stack.bearer(stack.settings.gateway.llama_api_key))
+    expect(resp.status_code == 200, f"{url} with LLAMA_API_KEY answered HTTP {resp.status_code}")
+    return "model " + ", ".join(m["id"] for m in resp.json().get("data", []))
+
+
+def check_llama_key(stack: Stack) -> str:
+    expect(bool(stack.settings.gateway.llama_api_key), "LLAMA_API_KEY is empty: llama-server serves anyone")
+    url = stack.url(stack.settings.stack.llama_host_port, "/v1/chat/completions")
+    for headers, what in (({}, "no key"), (stack.bearer("sk-not-the-llama-key"), "a wrong key")):
+        resp = stack.http.post(url, json=stack.chat_body(False), headers=headers)
+        expect(resp.status_code == 401, f"a request with {what} got HTTP {resp.status_code}, not 401")
+    return "a request without its key, or with a wrong one, gets 401"
 
 
 def check_gateway(stack: Stack) -> str:
@@ -161,6 +172,7 @@ def check_refusals(stack: Stack) -> str:
 
 CHECKS: list[tuple[str, Callable[[Stack], str]]] = [
     ("llama-server health", check_llama),
+    ("llama-server refuses requests without its key", check_llama_key),
     ("gateway health", check_gateway),
     ("dictachat health", check_dictachat),
     ("chat completion through the proxy", check_chat),

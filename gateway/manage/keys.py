@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from common.time_units import COST_UNITS, RATE_UNITS, parse_duration
 from gateway.errors import GatewayError
 from gateway.jsonsql import has_all
-from gateway.keys import generate_raw_key, hash_key, key_hint, parse_ttl
+from gateway.keys import generate_raw_key, hash_key, key_hint
 from gateway.manage.common import get_or_404, save
 from gateway.models import Key, ProviderSetting, now_s
-from gateway.windows import COST_UNITS, RATE_UNITS
 
 _DUPLICATE = "a key with this value already exists; choose another key or omit it to generate one"
 
@@ -51,7 +51,7 @@ def validate_key(key: Key) -> None:
             raise GatewayError(400, f"allowedPaths.{index}: needs both 'path' and 'method'")
 
 
-def _check_unit(field: str, unit: str, units: Mapping[str, int | None], limit: float, limit_field: str) -> None:
+def _check_unit(field: str, unit: str, units: Sequence[str], limit: float, limit_field: str) -> None:
     if unit and unit not in units:
         raise GatewayError(400, f"{field}: '{unit}' is not one of {', '.join(units)}")
     if limit > 0 and not unit:
@@ -72,7 +72,7 @@ def _expiry(ttl: str, since: int) -> int | None:
     if not ttl:
         return None
     try:
-        return since + int(parse_ttl(ttl))
+        return since + int(parse_duration(ttl))
     except ValueError as exc:
         raise GatewayError(400, f"ttl: {exc}") from None
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from common.text import comma_list
 from gateway.errors import GatewayError
 from gateway.manage.common import MASK, check_http_url, get_or_404, save
 from gateway.models import ProviderSetting, now_s
@@ -46,7 +47,7 @@ def validate_setting(row: ProviderSetting) -> None:
         raise GatewayError(400, "provider: must not be empty")
     url = row.setting.get("url")
     if url:
-        row.setting = {**row.setting, "url": ",".join(check_http_url(u, "setting.url") for u in str(url).split(","))}
+        row.setting = {**row.setting, "url": ",".join(check_http_url(u, "setting.url") for u in comma_list(str(url)))}
     for table in COST_TABLES:
         for model, price in (row.cost_map.get(table) or {}).items():
             if float(price) < 0:

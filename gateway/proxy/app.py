@@ -2,123 +2,39 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import time
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from common.settings import Settings
 from gateway import access
 from gateway.config import ConfigCache
 from gateway.errors import GatewayError, error_body
-from gateway.keys import parse_ttl
-from gateway.proxy import plan as plans
-from gateway.proxy.forward import Call, Forwarder
-from gateway.proxy.models import ModelLister
-from gateway.upstream import Usage
-
-log = logging.getLogger("gateway.proxy")
+from gateway.proxy.forward import Forwarder
+from gateway.proxy.model_list import ModelLister
+from gateway.proxy.openapi import openapi
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, or 413 once it grows past `limit` bytes."""
-    declared = request.headers.get("content-length")
-    too_big = GatewayError(413, f"Request body too large: the limit is {limit:,} bytes.", code="body_too_large")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_big
-        chunks.append(chunk)
-    return b"".join(chunks)
+class ChatEndpoint:
+    """The chat routes as a plain ASGI app, so the Forwarder answers and accounts in one place, streams included."""
 
+    def __init__(self, forwarder: Forwarder) -> None:
+        self.forwarder = forwarder
 
-def parse_payload(body: bytes) -> dict[str, Any]:
-    """The chat request as JSON, or 400 saying what is wrong with it."""
-    try:
-        payload = json.loads(body)
-    except ValueError as exc:
-        raise GatewayError(400, f"The request body is not valid JSON ({exc}).", code="invalid_json") from None
-    if not isinstance(payload, dict):
-        raise GatewayError(400, "The request body must be a JSON object.", code="invalid_json")
-    messages = payload.get("messages")
-    if not isinstance(messages, list) or not messages:
-        raise GatewayError(400, "'messages' is required: a non-empty list of chat messages.", code="invalid_messages")
-    if any(not isinstance(m, dict) or "role" not in m for m in messages):
-        raise GatewayError(400, "Each message needs a 'role' (and usually 'content').", code="invalid_messages")
-    if "model" in payload and not isinstance(payload["model"], str):
-        raise GatewayError(400, "'model' must be a string.", code="invalid_model")
-    if "stream" in payload and not isinstance(payload["stream"], bool):
-        raise GatewayError(400, "'stream' must be true or false.", code="invalid_stream")
-    if payload.get("stream_options") is not None and not isinstance(payload["stream_options"], dict):
-        raise GatewayError(400, "'stream_options' must be an object like {\"include_usage\": true}.",
-                           code="invalid_stream_options")
-    return payload
-
-
-def request_timeout(request: Request, default_s: float) -> float:
-    """`x-request-timeout` in seconds ("30") or as a duration ("2m"); 400 if unreadable."""
-    raw = request.headers.get("x-request-timeout")
-    if not raw:
-        return default_s
-    try:
-        value = float(raw)
-    except ValueError:
-        try:
-            value = parse_ttl(raw)
-        except ValueError:
-            raise GatewayError(400, f"x-request-timeout '{raw}' is not a number of seconds or a duration like 30s.") from None
-    if value <= 0:
-        raise GatewayError(400, "x-request-timeout must be positive.")
-    return value
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.forwarder.run(Request(scope, receive), send)
 
 
 class ProxyApp:
-    """HTTP layer of the proxy: parse, authenticate, plan, then hand over to the Forwarder."""
+    """HTTP layer of the proxy: the chat routes go to the Forwarder; models and health are answered here."""
 
-    def __init__(self, settings: Settings, config: ConfigCache, forwarder: Forwarder, lister: ModelLister) -> None:
-        self.settings = settings
+    def __init__(self, config: ConfigCache, forwarder: Forwarder, lister: ModelLister) -> None:
         self.config = config
-        self.forwarder = forwarder
+        self.chat = ChatEndpoint(forwarder)
         self.lister = lister
-
-    async def chat(self, request: Request) -> Response:
-        call = Call(path=request.url.path, method=request.method)
-        try:
-            call.body = await read_body(request, self.settings.gateway.max_body_bytes)
-            call.key = await access.authenticate(request.headers, self.config)
-            call.payload = parse_payload(call.body)
-            call.model = call.payload.get("model") or ""
-            call.stream = bool(call.payload.get("stream"))
-            plan = await self._plan(request, call)
-            call.provider = plan.provider_name
-            for step in plan.steps:  # a route's steps may switch model and provider: each must be allowed
-                access.check_access(call.key, call.path, call.method, step.model or call.model, step.provider)
-            return await self.forwarder.run(call, plan, request_timeout(request, self.settings.gateway.request_timeout_s))
-        except GatewayError as err:
-            self.forwarder.finish(call, err.status, Usage(), None, err.message)
-            return err.response()
-        except Exception:
-            log.exception("unexpected error in %s", call.path)
-            self.forwarder.finish(call, 500, Usage(), None, "internal gateway error")
-            return JSONResponse(error_body(500, "The gateway hit an internal error; it has been logged."), status_code=500)
-
-    async def _plan(self, request: Request, call: Call) -> plans.Plan:
-        snapshot = await self.config.snapshot()
-        key, s = call.key, self.settings
-        assert key is not None
-        if "provider" in request.path_params:
-            return plans.for_provider(snapshot, request.path_params["provider"], key, s.gateway.upstream_retries, s.gateway.cache_ttl_s)
-        if "route" in request.path_params:
-            return plans.for_route(snapshot, request.path_params["route"], key, s.gateway.upstream_retries, s.gateway.cache_ttl_s)
-        return plans.for_model(snapshot, call.model, key, s.gateway.upstream_retries, s.gateway.cache_ttl_s)
 
     async def models(self, request: Request) -> Response:
         try:
@@ -138,6 +54,7 @@ class ProxyApp:
                 Route("/api/routes/{route:path}", self.chat, methods=["POST"]),
                 Route("/v1/models", self.models, methods=["GET"]),
                 Route("/api/health", self.health, methods=["GET"]),
+                Route("/openapi.json", openapi, methods=["GET"]),
             ],
             exception_handlers={404: _not_found, 405: _not_allowed},
         )

@@ -1,33 +1,36 @@
-"""Carry one chat request: limits, cache, attempts across deployments and steps, relay, event, spend."""
+"""The one flow of a proxied chat request: parse, plan, admit, answer, and account for it once, in one `finally`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
-from starlette.responses import Response, StreamingResponse
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.types import Send
 
 from common.settings import Settings
-from gateway import cache, cost
-from gateway.config import Provider
-from gateway.errors import GatewayError
+from common.usage import TokenUsage
+from gateway import access, cache, cost, metrics
+from gateway.config import ConfigCache, Provider
+from gateway.errors import GatewayError, error_body
 from gateway.event import ProxyEvent
 from gateway.events import EventRecorder, clean
 from gateway.limits import Limiter
-from gateway.metrics import CACHE_HITS, COST, LATENCY, REQUESTS, TOKENS, UPSTREAM_ERRORS
-from gateway.models import Key, new_id
-from gateway.proxy.plan import Plan, Step
+from gateway.models import Key
+from gateway.proxy import plan as plans
+from gateway.proxy.request import Arrival, ChatBody, ProxyRequest, read_body, request_timeout
 from gateway.routing import Deployments
 from gateway.store import Store
 from gateway.upstream import (
-    StreamState,
+    Answer,
     UpstreamFailure,
-    Usage,
     api_url,
     open_response,
     read_json,
@@ -35,36 +38,75 @@ from gateway.upstream import (
     upstream_client_error,
 )
 
+log = logging.getLogger("gateway.proxy")
+
+CLIENT_GONE = "The client closed the connection before the stream ended."
+UNANSWERED = "The request ended before it was answered (the client left or the gateway stopped)."
+
 
 @dataclass
-class Call:
-    """One proxied request as it becomes an event."""
+class Outcome:
+    """What became of one request, filled in by the flow's steps; `Forwarder.run` turns it into the one event.
 
-    path: str
-    method: str = "POST"
-    started: float = field(default_factory=time.perf_counter)
-    created_at: float = field(default_factory=time.time)
-    event_id: str = field(default_factory=new_id)
+    Mutable on purpose and private to one run; the request itself is the frozen `ProxyRequest`. A refused
+    request gets only as far as it got: a 401 has no key, a 400 no chat body.
+    """
+
+    status: int = 499
+    error: str = UNANSWERED
+    raw: bytes = b""
     key: Key | None = None
-    payload: dict[str, Any] | None = None
-    body: bytes = b""
-    provider: str = ""
-    model: str = ""
+    chat: ChatBody | None = None
     route_id: str = ""
-    stream: bool = False
+    provider: str = ""
     upstream: str = ""
+    answered_by: Provider | None = None  # the provider whose prices apply; none for refusals and cache hits
+    answer: Answer = field(default_factory=Answer)
+    response: list[bytes] | None = None
     cache_hit: bool = False
+    streaming: aiohttp.ClientResponse | None = None  # an upstream stream, released once the run ends
 
-    def elapsed_ms(self) -> float:
-        return (time.perf_counter() - self.started) * 1000.0
+    def fail(self, status: int, error: str) -> None:
+        self.status, self.error = status, error
+
+    def event(self, arrival: Arrival, price: float) -> ProxyEvent:
+        """The typed event: built once, then handed to the recorder, the metrics and the spend counters."""
+        key, answer, chat = self.key, self.answer, self.chat
+        ttft = (answer.first_token_at - arrival.started) * 1000.0 if answer.first_token_at else None
+        logs_request = key is not None and key.should_log_request and bool(self.raw)
+        logs_response = key is not None and key.should_log_response and self.response is not None
+        return ProxyEvent(
+            id=arrival.id,
+            created_at=arrival.created_at,
+            key_id=key.key_id if key else "",
+            tags=tuple(key.tags) if key else (),
+            provider=clean(self.provider, 255),
+            model=clean(answer.model or (chat.model if chat else ""), 255),
+            path=clean(arrival.path, 1024),
+            method=arrival.method,
+            route_id=self.route_id,
+            status=self.status,
+            stream=chat.stream if chat else False,
+            prompt_token_count=answer.usage.prompt_tokens if answer.usage else 0,
+            completion_token_count=answer.usage.completion_tokens if answer.usage else 0,
+            cost_in_usd=price,
+            latency_in_ms=arrival.elapsed_ms(),
+            time_to_first_token_ms=ttft,
+            cache_hit=self.cache_hit,
+            upstream=clean(self.upstream, 1024),
+            error=clean(self.error, 4000),
+            request=clean(self.raw.decode(errors="replace")) if logs_request else None,
+            response=clean(b"".join(self.response or ()).decode(errors="replace")) if logs_response else None,
+        )
 
 
 class Forwarder:
-    """The domain flow behind every chat endpoint of the proxy."""
+    """The domain flow behind every chat endpoint of the proxy; each step is one method, named for its job."""
 
-    def __init__(self, settings: Settings, store: Store, limiter: Limiter, deployments: Deployments,
+    def __init__(self, settings: Settings, config: ConfigCache, store: Store, limiter: Limiter, deployments: Deployments,
                  recorder: EventRecorder, session: aiohttp.ClientSession) -> None:
         self.settings = settings
+        self.config = config
         self.store = store
         self.limiter = limiter
         self.deployments = deployments
@@ -72,30 +114,81 @@ class Forwarder:
         self.session = session
         self._background: set[asyncio.Task[None]] = set()
 
-    async def run(self, call: Call, plan: Plan, timeout_s: float) -> Response:
-        """Limits, cache, then the upstream; a GatewayError propagates to the HTTP layer."""
-        key = call.key
-        assert key is not None and call.payload is not None
-        decision = await self.limiter.admit(key)
+    async def run(self, http: Request, send: Send) -> None:
+        """Answer one chat request over ASGI. Whatever happens, streams included, exactly one event in `finally`."""
+        arrival = Arrival(path=http.url.path, method=http.method)
+        outcome = Outcome()
+        answering = False
+        try:
+            request = await self._parse(http, arrival, outcome)
+            response = await self._answer(request, outcome)
+            answering = True
+            await response(http.scope, http.receive, send)
+        except ClientDisconnect:
+            outcome.fail(499, CLIENT_GONE if answering else UNANSWERED)
+        except GatewayError as err:
+            outcome.fail(err.status, err.message)
+            await err.response()(http.scope, http.receive, send)
+        except Exception:
+            if answering:  # the answer has begun: nothing can be sent any more; the outcome says how far it got
+                raise
+            log.exception("unexpected error in %s", arrival.path)
+            outcome.fail(500, "internal gateway error")
+            body = error_body(500, "The gateway hit an internal error; it has been logged.")
+            await JSONResponse(body, status_code=500)(http.scope, http.receive, send)
+        finally:
+            self._account(arrival, outcome)
+            if outcome.streaming is not None:  # a client that left mid-stream: close the upstream request now
+                outcome.streaming.release()
+
+    async def _parse(self, http: Request, arrival: Arrival, outcome: Outcome) -> ProxyRequest:
+        """Body, key, JSON, plan, permissions, timeout: in this order, each refusal a clear 4xx."""
+        outcome.raw = await read_body(http, self.settings.gateway.max_body_bytes)
+        key = outcome.key = await access.authenticate(http.headers, self.config)
+        chat = outcome.chat = ChatBody.parse(outcome.raw)
+        plan = await self._plan(http.path_params, key, chat.model)
+        outcome.provider, outcome.route_id = plan.provider_name, plan.route.id if plan.route else ""
+        for step in plan.steps:  # a route's steps may switch model and provider: each must be allowed
+            access.check_access(key, arrival.path, arrival.method, step.model or chat.model, step.provider)
+        return ProxyRequest(arrival=arrival, key=key, chat=chat, plan=plan,
+                            timeout_s=request_timeout(http, self.settings.gateway.request_timeout_s))
+
+    async def _plan(self, path_params: Mapping[str, str], key: Key, model: str) -> plans.Plan:
+        """Where the request goes: the provider or route in its path, else the model it names."""
+        snapshot, g = await self.config.snapshot(), self.settings.gateway
+        if "provider" in path_params:
+            return plans.for_provider(snapshot, path_params["provider"], key, g.upstream_retries, g.cache_ttl_s)
+        if "route" in path_params:
+            return plans.for_route(snapshot, path_params["route"], key, g.upstream_retries, g.cache_ttl_s)
+        return plans.for_model(snapshot, model, key, g.upstream_retries, g.cache_ttl_s)
+
+    async def _answer(self, request: ProxyRequest, outcome: Outcome) -> Response:
+        """Rate limit and budget, then the cache, then the upstream."""
+        decision = await self.limiter.admit(request.key)
         headers = decision.headers() if decision else {}
-        headers["x-event-id"] = call.event_id
-        call.route_id = plan.route.id if plan.route else ""
-        cache_key = None
-        if plan.cache_ttl_s and not call.stream:
-            cache_key = cache.cache_key(plan.route.path if plan.route else plan.provider_name, call.payload)
+        headers["x-event-id"] = request.arrival.id
+        if request.chat.stream:
+            return await self._stream(request, outcome, headers)
+        cache_key = self._cache_key(request)
+        if cache_key is not None:
             hit = await cache.lookup(self.store, cache_key)
             headers["x-cache"] = "HIT" if hit is not None else "MISS"
             if hit is not None:
-                call.cache_hit = True
-                self.finish(call, 200, Usage(), None, "", response=hit)
+                outcome.status, outcome.error, outcome.cache_hit, outcome.response = 200, "", True, [hit]
                 return Response(hit, media_type="application/json", headers=headers)
-        if call.stream:
-            return await self._stream(call, plan, timeout_s, headers)
-        return await self._complete(call, plan, timeout_s, headers, cache_key)
+        return await self._complete(request, outcome, headers, cache_key)
 
-    def _body_for(self, call: Call, step: Step) -> bytes:
-        payload = call.payload or {}
-        if call.stream:
+    @staticmethod
+    def _cache_key(request: ProxyRequest) -> str | None:
+        plan = request.plan
+        if not plan.cache_ttl_s:
+            return None
+        return cache.cache_key(plan.route.path if plan.route else plan.provider_name, request.chat.payload)
+
+    def _body_for(self, request: ProxyRequest, step: plans.Step) -> bytes:
+        """The body this step sends: the client's bytes unless usage is asked for or the step changes model or params."""
+        payload: Mapping[str, Any] = request.chat.payload
+        if request.chat.stream:
             options = dict(payload.get("stream_options") or {})
             options["include_usage"] = True
             payload = {**payload, "stream_options": options}
@@ -103,136 +196,89 @@ class Forwarder:
             payload = {**payload, **step.params}
         if step.model:
             payload = {**payload, "model": step.model}
-        if payload is call.payload:
-            return call.body
+        if payload is request.chat.payload:
+            return request.chat.raw
         return json.dumps(payload, ensure_ascii=False).encode()
 
-    async def _attempts(self, call: Call, plan: Plan, timeout_s: float) -> tuple[aiohttp.ClientResponse, Step]:
+    async def _open(self, request: ProxyRequest, outcome: Outcome) -> tuple[aiohttp.ClientResponse, plans.Step]:
         """Open a response from the first deployment that answers, trying steps in order."""
         last: UpstreamFailure | None = None
-        for step in plan.steps:
+        for step in request.plan.steps:
             tried: set[str] = set()
-            body = self._body_for(call, step)
+            body = self._body_for(request, step)
             for _ in range(step.attempts):
                 url = await self.deployments.pick(step.provider, tried)
                 if url is None:
                     tried.clear()
                     url = await self.deployments.pick(step.provider, tried)
-                assert url is not None
+                assert url is not None  # a plan's providers always list at least one URL (plan._provider)
                 tried.add(url)
-                call.provider, call.upstream = step.provider.name, url
+                outcome.provider, outcome.upstream = step.provider.name, url
                 try:
                     resp = await open_response(self.session, api_url(url, "/chat/completions"), body, step.provider.api_key,
-                                               step.timeout_s or timeout_s)
+                                               step.timeout_s or request.timeout_s)
                     return resp, step
                 except UpstreamFailure as failure:
-                    UPSTREAM_ERRORS.labels(url).inc()
+                    metrics.UPSTREAM_ERRORS.labels(url).inc()
                     self.deployments.failed(step.provider, url, failure.message, failure.status)
                     last = failure
                     if not failure.retryable:
                         break
-        assert last is not None
+        assert last is not None  # every step has at least one attempt
         raise GatewayError(last.status, last.message, code="upstream_unavailable")
 
-    async def _complete(self, call: Call, plan: Plan, timeout_s: float, headers: dict[str, str],
+    async def _complete(self, request: ProxyRequest, outcome: Outcome, headers: dict[str, str],
                         cache_key: str | None) -> Response:
-        resp, step = await self._attempts(call, plan, timeout_s)
-        status = resp.status
-        if status >= 400:
-            raise upstream_client_error(status, await _read_raw(resp))
-        try:
-            raw, payload = await read_json(resp, step.timeout_s or timeout_s)
-        except UpstreamFailure as failure:
-            raise GatewayError(failure.status, failure.message) from failure
-        usage = Usage()
-        usage.take(payload)
-        call.model = str(payload.get("model") or call.model)
-        self.finish(call, status, usage, None, "", response=raw, provider=step.provider)
-        if cache_key and plan.cache_ttl_s:
-            await cache.save(self.store, cache_key, raw, plan.cache_ttl_s)
-        return Response(raw, status_code=status, media_type="application/json", headers=headers)
-
-    async def _stream(self, call: Call, plan: Plan, timeout_s: float, headers: dict[str, str]) -> Response:
-        resp, step = await self._attempts(call, plan, timeout_s)
+        resp, step = await self._open(request, outcome)
         if resp.status >= 400:
             raise upstream_client_error(resp.status, await _read_raw(resp))
-        client_wants_usage = bool(((call.payload or {}).get("stream_options") or {}).get("include_usage"))
-        state = StreamState()
-        relay = relay_events(resp, state, strip_usage=not client_wants_usage, clock=time.perf_counter)
-        return StreamingResponse(
-            self._relay(call, step.provider, relay, state),
-            media_type="text/event-stream",
-            headers={**headers, "cache-control": "no-cache", "x-accel-buffering": "no"},
-        )
-
-    async def _relay(self, call: Call, provider: Provider, relay: AsyncIterator[bytes], state: StreamState) -> AsyncIterator[bytes]:
-        status, error = 200, ""
-        captured: list[bytes] | None = [] if self._logs_response(call) else None
         try:
-            async for chunk in relay:
-                if captured is not None:
-                    captured.append(chunk)
-                yield chunk
-            if state.error:
-                status, error = 502, state.error
-        except BaseException:
-            status, error = 499, "The client closed the connection before the stream ended."
-            raise
-        finally:
-            ttft = (state.first_token_at - call.started) * 1000.0 if state.first_token_at else None
-            call.model = state.model or call.model
-            body = b"".join(captured) if captured is not None else None
-            self.finish(call, status, state.usage, ttft, error, response=body, provider=provider)
+            raw, payload = await read_json(resp, step.timeout_s or request.timeout_s)
+        except UpstreamFailure as failure:
+            raise GatewayError(failure.status, failure.message) from failure
+        outcome.answer.usage = TokenUsage.of(payload)
+        outcome.answer.model = str(payload.get("model") or "")
+        outcome.status, outcome.error, outcome.answered_by, outcome.response = resp.status, "", step.provider, [raw]
+        if cache_key is not None and request.plan.cache_ttl_s:
+            await cache.save(self.store, cache_key, raw, request.plan.cache_ttl_s)
+        return Response(raw, status_code=resp.status, media_type="application/json", headers=headers)
 
-    def _logs_response(self, call: Call) -> bool:
-        return bool(call.key and call.key.should_log_response)
+    async def _stream(self, request: ProxyRequest, outcome: Outcome, headers: dict[str, str]) -> Response:
+        resp, step = await self._open(request, outcome)
+        if resp.status >= 400:
+            raise upstream_client_error(resp.status, await _read_raw(resp))
+        outcome.answered_by, outcome.streaming = step.provider, resp
+        outcome.fail(499, CLIENT_GONE)  # until the relay reaches the stream's end
+        outcome.response = [] if request.key.should_log_response else None
+        events = relay_events(resp, outcome.answer, strip_usage=not request.chat.include_usage, clock=time.perf_counter)
+        return StreamingResponse(_relay(events, outcome), media_type="text/event-stream",
+                                 headers={**headers, "cache-control": "no-cache", "x-accel-buffering": "no"})
 
-    def finish(self, call: Call, status: int, usage: Usage, ttft_ms: float | None, error: str,
-               response: bytes | None = None, provider: Provider | None = None) -> None:
-        """Record the event, count the spend and the metrics; never awaits (safe in a cancelled stream)."""
-        key = call.key
+    def _account(self, arrival: Arrival, outcome: Outcome) -> None:
+        """Record the event, count the metrics and the spend; never awaits (it runs in a cancelled stream's finally)."""
+        usage, provider = outcome.answer.usage, outcome.answered_by
         price = 0.0
-        if provider is not None and usage.known and not call.cache_hit:
-            price = cost.price(provider, call.model, usage.prompt_tokens, usage.completion_tokens,
-                               self.settings.gateway.local_prompt_cost_per_1k, self.settings.gateway.local_completion_cost_per_1k)
-        latency = call.elapsed_ms()
-        key_id = key.key_id if key else ""
-        event = ProxyEvent(
-            id=call.event_id,
-            created_at=call.created_at,
-            key_id=key_id,
-            tags=tuple(key.tags) if key else (),
-            provider=clean(call.provider, 255),
-            model=clean(call.model, 255),
-            path=clean(call.path, 1024),
-            method=call.method,
-            route_id=call.route_id,
-            status=status,
-            stream=call.stream,
-            prompt_token_count=usage.prompt_tokens,
-            completion_token_count=usage.completion_tokens,
-            cost_in_usd=price,
-            latency_in_ms=latency,
-            time_to_first_token_ms=ttft_ms,
-            cache_hit=call.cache_hit,
-            upstream=clean(call.upstream, 1024),
-            error=clean(error, 4000),
-            request=clean(call.body.decode(errors="replace")) if key and key.should_log_request and call.body else None,
-            response=clean(response.decode(errors="replace")) if response is not None and self._logs_response(call) else None,
-        )
+        if provider is not None and usage is not None:
+            g = self.settings.gateway
+            model = outcome.answer.model or (outcome.chat.model if outcome.chat else "")
+            price = cost.price(provider, model, usage.prompt_tokens, usage.completion_tokens,
+                               g.local_prompt_cost_per_1k, g.local_completion_cost_per_1k)
+        event = outcome.event(arrival, price)
         self.recorder.record(event)
-        REQUESTS.labels(key_id, call.model, str(status)).inc()
-        LATENCY.labels(call.model).observe(latency / 1000.0)
-        if usage.known:
-            TOKENS.labels(key_id, call.model, "prompt").inc(usage.prompt_tokens)
-            TOKENS.labels(key_id, call.model, "completion").inc(usage.completion_tokens)
-        if call.cache_hit:
-            CACHE_HITS.labels(key_id).inc()
-        if price > 0 and key is not None:
-            COST.labels(key_id, call.model).inc(price)
-            task = asyncio.get_running_loop().create_task(self.limiter.add(key, price, call.created_at))
+        metrics.observe(event)
+        if event.cost_in_usd > 0 and outcome.key is not None:
+            task = asyncio.get_running_loop().create_task(self.limiter.add(outcome.key, event.cost_in_usd, event.created_at))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+
+
+async def _relay(events: AsyncIterator[bytes], outcome: Outcome) -> AsyncIterator[bytes]:
+    """Pass the stream on; only a stream relayed to its end changes the outcome from 'client gone'."""
+    async for chunk in events:
+        if outcome.response is not None:
+            outcome.response.append(chunk)
+        yield chunk
+    outcome.fail(502 if outcome.answer.error else 200, outcome.answer.error)
 
 
 async def _read_raw(resp: aiohttp.ClientResponse) -> bytes:

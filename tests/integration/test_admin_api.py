@@ -94,7 +94,7 @@ async def test_every_endpoint_but_health_needs_the_admin_password(admin: Admin) 
     assert bearer.status_code == 200
 
     health = await admin.http.get("/api/health", headers=anonymous)
-    assert health.json() == {"status": "ok", "database": True, "redis": None}
+    assert health.json() == {"status": "ok", "database": True, "redis": None, "migrated": True, "problems": []}
     assert (await admin.http.get("/openapi.json", headers=anonymous)).status_code == 200
 
 

@@ -89,7 +89,7 @@ def test_start_smoke_test_stop(stack: NativeStack) -> None:
     started = stack.run("./start.sh", "--native", timeout=FIRST_START_TIMEOUT_S)
     out = started.stdout
     assert started.returncode == 0, out + started.stderr
-    assert "7/7 checks passed" in out
+    assert "8/8 checks passed" in out
     assert "DictaChat is running (native, model: SmolLM2-135M-Instruct.Q4_1)" in out
     admin_pass = stack.env_value("ADMIN_PASS")
     assert f"admin password (generated, saved as ADMIN_PASS in {stack.home / '.env'}): {admin_pass}" in out
@@ -99,11 +99,18 @@ def test_start_smoke_test_stop(stack: NativeStack) -> None:
     # A real answer from the real model, and its real token counts in the event row.
     proxy = f"http://127.0.0.1:{ports['BRICKSLLM_PROXY_PORT']}"
     admin = f"http://127.0.0.1:{ports['BRICKSLLM_ADMIN_PORT']}"
-    models = httpx.get(f"http://127.0.0.1:{ports['LLAMA_HOST_PORT']}/v1/models", timeout=10).json()
+    llama = f"http://127.0.0.1:{ports['LLAMA_HOST_PORT']}"
+    llama_key, frontend_key = stack.env_value("LLAMA_API_KEY"), stack.env_value("FRONTEND_API_KEY")
+    assert len(llama_key) == 32 and len(frontend_key) == 32 and frontend_key != "sk-bricksllm-frontend-llama-key-explicit"
+    # The real llama-server refuses anyone without its key: only the gateway holds it.
+    refused = httpx.post(llama + "/v1/chat/completions", timeout=30, json={"messages": [{"role": "user", "content": "x"}]})
+    assert refused.status_code == 401, refused.text
+    assert httpx.get(llama + "/v1/models", timeout=10).status_code == 401
+    models = httpx.get(llama + "/v1/models", headers={"Authorization": f"Bearer {llama_key}"}, timeout=10).json()
     assert [m["id"] for m in models["data"]] == ["SmolLM2-135M-Instruct.Q4_1"]
     answer = httpx.post(
         proxy + "/v1/chat/completions", timeout=120,
-        headers={"Authorization": "Bearer sk-bricksllm-frontend-llama-key-explicit"},
+        headers={"Authorization": f"Bearer {frontend_key}"},
         json={"model": "any", "messages": [{"role": "user", "content": "What is the capital of France?"}],
               "max_tokens": 24, "temperature": 0},
     ).json()
@@ -126,7 +133,7 @@ def test_start_smoke_test_stop(stack: NativeStack) -> None:
     assert restarted.returncode == 0, restarted.stdout + restarted.stderr
     for name in ("dictachat", "gateway", "llama-server"):
         assert f"{name}: stopped (pid {first[name]})" in restarted.stdout
-    assert "7/7 checks passed" in restarted.stdout
+    assert "8/8 checks passed" in restarted.stdout
     assert "admin password: the ADMIN_PASS you set" in restarted.stdout  # not generated again
 
     pids = stack.pids()
@@ -189,5 +196,5 @@ def test_smoke_test_fails_loudly_without_a_stack(stack: NativeStack) -> None:
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0].startswith("FAIL  llama-server health: ")
-    assert all(line.startswith("FAIL  ") for line in lines[:-1]) and len(lines) == 8
-    assert lines[-1] == "0/7 checks passed"
+    assert all(line.startswith("FAIL  ") for line in lines[:-1]) and len(lines) == 9
+    assert lines[-1] == "0/8 checks passed"

@@ -114,16 +114,16 @@ async def test_snapshot_lists_gpus_from_nvml(ctx: Context, monkeypatch: pytest.M
     monkeypatch.setattr(system, "read_gpus", lambda: resources.read_gpus(fake_nvml([RTX])))
     async with httpx.AsyncClient(transport=llama_app()) as http:
         snap = await system.snapshot(ctx, http)
-    (gpu,) = snap["gpus"]
-    assert gpu["name"] == RTX["name"] and gpu["memoryTotalBytes"] == RTX["total"] and gpu["temperatureC"] == 61
-    assert snap["gpuMessage"] == "" and snap["llama"]["model"] == "dictalm-3.0"
-    assert snap["database"] == {"ok": True, "kind": "sqlite"} and snap["redis"] is None
-    assert snap["gateway"]["uptimeS"] >= 0
+    (gpu,) = snap.gpus
+    assert gpu.name == RTX["name"] and gpu.memoryTotalBytes == RTX["total"] and gpu.temperatureC == 61
+    assert snap.gpuMessage == "" and snap.llama.model == "dictalm-3.0"
+    assert snap.database == system.DatabaseInfo(ok=True, kind="sqlite") and snap.redis is None
+    assert snap.gateway.uptimeS >= 0
 
 
 async def test_snapshot_says_plainly_when_there_is_no_gpu(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(system, "read_gpus", lambda: resources.read_gpus(fake_nvml([], init_error="Driver Not Loaded")))
     async with httpx.AsyncClient(transport=refusing()) as http:
         snap = await system.snapshot(ctx, http)
-    assert snap["gpus"] == [] and snap["gpuMessage"].startswith(resources.NO_GPU)
-    assert snap["llama"]["status"] == "unreachable"
+    assert snap.gpus == [] and snap.gpuMessage.startswith(resources.NO_GPU)
+    assert snap.llama.status == "unreachable"

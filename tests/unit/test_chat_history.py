@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, SQLModel
 
-import gateway.models  # noqa: F401  (registers the tables)
+import dictachat.chat.models  # noqa: F401  (registers the tables)
 from common.db import make_engine
 from dictachat.chat import history
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from common.usage import TokenUsage
 from dictachat.chat import gateway_client, runner
 from dictachat.chat.gateway_client import ChatError
 from dictachat.chat.runner import Throttle, TurnRequest, run_turn
-from dictachat.chat.stream import AnswerDelta, Finish, Rethink, ThinkingDelta, Usage
+from dictachat.chat.stream import AnswerDelta, Finish, Rethink, ThinkingDelta
 from dictachat.chat.turn import TurnBuilder, fold_rows, request_messages
 from dictachat.tools import ToolOutcome
 
@@ -37,7 +38,7 @@ def test_thinking_then_answer() -> None:
     assert turn.view.blocks[0].live
     clock.now += 4.4
     turn.apply(AnswerDelta("\n\nThe answer."))
-    turn.apply(Usage(10, 8))
+    turn.apply(TokenUsage(10, 8))
     clock.now += 2
     turn.apply(Finish("stop"))
     turn.finish()

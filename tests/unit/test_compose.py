@@ -31,13 +31,35 @@ def interpolate(value: str) -> str:
     return VARIABLE.sub(lambda m: TEMPLATE[m.group(1)], value)
 
 
+def port_bindings(service: str) -> list[tuple[str, int, int]]:
+    """(host address, host port, container port) for each `ports:` entry, with the template's values."""
+    bindings = []
+    for entry in SERVICES[service].get("ports", []):
+        parts = interpolate(str(entry)).split(":")
+        address = parts[0] if len(parts) == 3 else "0.0.0.0"
+        bindings.append((address, int(parts[-2]), int(parts[-1])))
+    return bindings
+
+
 def port_pairs(service: str) -> list[tuple[int, int]]:
     """(host, container) for each `ports:` entry, with the template's values."""
-    pairs = []
-    for entry in SERVICES[service].get("ports", []):
-        host, container = interpolate(str(entry)).rsplit(":", 1)
-        pairs.append((int(host), int(container)))
-    return pairs
+    return [(host, container) for _, host, container in port_bindings(service)]
+
+
+@pytest.mark.parametrize("service", ["postgresql", "redis", "llama-server"])
+def test_back_end_services_are_published_on_loopback_only(service: str) -> None:
+    assert {address for address, _, _ in port_bindings(service)} == {"127.0.0.1"}
+
+
+def test_gateway_ports_follow_the_configurable_bind_address() -> None:
+    assert all(str(entry).startswith("${GATEWAY_HOST}:") for entry in SERVICES["gateway"]["ports"])
+    assert {address for address, _, _ in port_bindings("gateway")} == {TEMPLATE["GATEWAY_HOST"]} == {"127.0.0.1"}
+
+
+def test_llama_server_key_is_given_to_llama_server_and_the_gateway_only() -> None:
+    holders = {name for name, service in SERVICES.items() if "LLAMA_API_KEY" in (service.get("environment") or {})}
+    assert holders == {"llama-server", "gateway"}
+    assert SERVICES["llama-server"]["environment"]["LLAMA_API_KEY"] == "${LLAMA_API_KEY}"
 
 
 def test_the_five_services_of_the_design() -> None:

@@ -53,10 +53,11 @@ def test_every_template_variable_is_a_setting() -> None:
 def test_template_gets_fresh_distinct_secrets(tmp_path: Path) -> None:
     said = envfile.ensure_env(tmp_path / ".env", TEMPLATE)
     assert said == [f"created {tmp_path / '.env'} from {TEMPLATE}",
-                    f"generated POSTGRESQL_PASSWORD, REDIS_PASSWORD, ADMIN_PASS in {tmp_path / '.env'}"]
+                    f"generated POSTGRESQL_PASSWORD, REDIS_PASSWORD, LLAMA_API_KEY, ADMIN_PASS, FRONTEND_API_KEY "
+                    f"in {tmp_path / '.env'}"]
     values = envcheck.effective_values(tmp_path / ".env")
     secrets = [values[name] for name in envfile.SECRETS]
-    assert len(set(secrets)) == 3 and all(len(s) == 32 for s in secrets)
+    assert len(set(secrets)) == 5 and all(len(s) == 32 for s in secrets)
     other = tmp_path / "other.env"
     envfile.ensure_env(other, TEMPLATE)
     assert envcheck.effective_values(other)["ADMIN_PASS"] != values["ADMIN_PASS"]
@@ -150,3 +151,20 @@ def test_exports_survive_the_shell_with_environment_overrides(env_path: Path, mo
     script = envcheck.shell_exports(settings) + '\nprintf "%s|%s" "$BRICKSLLM_ADMIN_PORT" "$SYSTEM_PROMPT"'
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True, env={}).stdout
     assert out == f"18001|{prompt}"
+
+
+def test_a_fresh_env_has_a_random_frontend_key_not_the_seeds(tmp_path: Path) -> None:
+    seed = "sk-bricksllm-frontend-llama-key-explicit"
+    first, second = tmp_path / "a.env", tmp_path / "b.env"
+    envfile.ensure_env(first, TEMPLATE)
+    envfile.ensure_env(second, TEMPLATE)
+    keys = {envcheck.effective_values(p)["FRONTEND_API_KEY"] for p in (first, second)}
+    assert len(keys) == 2 and seed not in keys
+    assert seed not in TEMPLATE.read_text().split("FRONTEND_API_KEY=")[1].splitlines()[0]
+    assert Settings.load(env_file=None).chat.frontend_api_key == ""  # no published default either
+
+
+def test_the_seeds_frontend_key_is_kept_when_a_user_sets_it(env_path: Path) -> None:
+    set_line(env_path, "FRONTEND_API_KEY", "sk-bricksllm-frontend-llama-key-explicit")
+    assert envfile.ensure_env(env_path, TEMPLATE) == []
+    assert envcheck.effective_values(env_path)["FRONTEND_API_KEY"] == "sk-bricksllm-frontend-llama-key-explicit"

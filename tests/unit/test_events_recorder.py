@@ -1,7 +1,8 @@
-"""The event recorder writes batches, survives a database outage via memory and spool, and never doubles."""
+"""The event recorder logs every event (fsynced) before writing it, survives outages and crashes, never doubles."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import replace
@@ -11,11 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from common.columns import new_id
 from common.db import make_engine
 from gateway.event import ProxyEvent
 from gateway.events import EventRecorder, write_rows
 from gateway.migrate import upgrade
-from gateway.models import new_id
 
 
 def _event(key_id: str = "k", cost: float = 0.01) -> ProxyEvent:
@@ -47,48 +48,78 @@ def test_rewriting_a_batch_never_doubles(tmp_path: Path) -> None:
     assert _count(engine) == 6
 
 
-async def test_outage_spills_to_spool_and_all_arrive_once(tmp_path: Path) -> None:
+def _logged(spool: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for p in sorted(spool.glob("events-*.jsonl")) for line in p.read_text().splitlines()]
+
+
+DEAD = "sqlite:////nonexistent-dir/for/sure/db.sqlite"
+
+
+async def test_outage_keeps_events_in_the_log_and_all_arrive_once(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
-    dead = create_engine("sqlite:////nonexistent-dir/for/sure/db.sqlite")
     spool = tmp_path / "spool"
-    recorder = EventRecorder(dead, str(spool), batch_size=10, interval_s=0.05, memory_limit=20)
+    recorder = EventRecorder(create_engine(DEAD), str(spool), batch_size=10, interval_s=0.05, memory_limit=20)
     events = [_event() for _ in range(50)]
-    for event in events:
-        recorder.record(event)
-    assert not await recorder.flush()
-    spooled = sum(len(p.read_text().splitlines()) for p in spool.iterdir())
-    assert spooled == 30  # memory holds the newest 20, the rest is on disk
-    assert recorder.pending_cost("k") == pytest.approx(20 * 0.01)
+    for start in range(0, 50, 10):  # five group commits, five log segments
+        for event in events[start : start + 10]:
+            recorder.record(event)
+        assert not await recorder.flush()
+    assert [row["id"] for row in _logged(spool)] == [e.id for e in events]
+    assert recorder.pending_cost("k") == pytest.approx(20 * 0.01)  # memory keeps the newest 20 of the log
     recorder._engine = engine  # the database is back
     assert await recorder.flush()
-    assert _count(engine) == 50 and not list(spool.iterdir())
+    assert _count(engine) == 50 and not _logged(spool)
     with engine.connect() as conn:
         ids = {r[0] for r in conn.execute(text("SELECT id FROM events"))}
     assert ids == {e.id for e in events}
 
 
-async def test_stop_spools_what_the_database_cannot_take_and_next_start_writes_it(tmp_path: Path) -> None:
-    engine = _engine(tmp_path)
-    dead = create_engine("sqlite:////nonexistent-dir/for/sure/db.sqlite")
+async def test_recorded_events_reach_the_log_within_one_interval_without_any_flush(tmp_path: Path) -> None:
     spool = tmp_path / "spool"
-    first = EventRecorder(dead, str(spool), batch_size=10, interval_s=0.05, memory_limit=1000)
+    recorder = EventRecorder(create_engine(DEAD), str(spool), batch_size=1000, interval_s=0.05, memory_limit=1000)
+    recorder.start()
+    try:
+        events = [_event() for _ in range(7)]
+        for event in events:
+            recorder.record(event)
+        deadline = time.monotonic() + 5
+        while len(_logged(spool)) < 7 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert [row["id"] for row in _logged(spool)] == [e.id for e in events]
+    finally:
+        await recorder.stop()
+
+
+async def test_a_live_process_log_is_left_alone_and_a_dead_one_is_replayed_once(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    spool = tmp_path / "spool"
+    crashed = EventRecorder(create_engine(DEAD), str(spool), batch_size=10, interval_s=0.05, memory_limit=100)
+    events = [_event() for _ in range(5)]
+    for event in events:
+        crashed.record(event)
+    await crashed._commit()  # logged; the process "crashes" before writing them
+    other = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=100)
+    assert await other.flush() and _count(engine) == 0  # its owner still holds its lock: not ours to replay
+    assert crashed._log._lock_file is not None
+    crashed._log._lock_file.close()  # what the kernel does when a process dies, SIGKILL included
+    assert await other.flush() and _count(engine) == 5
+    assert not list(spool.iterdir())
+    third = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=100)
+    assert await third.flush() and _count(engine) == 5
+
+
+async def test_stop_leaves_what_the_database_cannot_take_and_next_start_writes_it(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    spool = tmp_path / "spool"
+    first = EventRecorder(create_engine(DEAD), str(spool), batch_size=10, interval_s=0.05, memory_limit=1000)
     first.start()
     for _ in range(7):
         first.record(_event())
     await first.stop()
-    assert sum(len(p.read_text().splitlines()) for p in spool.glob("*.jsonl")) == 7
+    assert len(_logged(spool)) == 7
     second = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=1000)
     assert await second.flush()
     assert _count(engine) == 7
-
-
-def test_spool_lines_are_plain_json(tmp_path: Path) -> None:
-    dead = create_engine("sqlite:////nonexistent-dir/for/sure/db.sqlite")
-    recorder = EventRecorder(dead, str(tmp_path), batch_size=10, interval_s=1, memory_limit=1)
-    recorder.record(_event())
-    recorder.record(_event("other"))
-    line = next(tmp_path.glob("*.jsonl")).read_text().splitlines()[0]
-    assert json.loads(line)["key_id"] == "k"
 
 
 async def test_a_row_the_database_refuses_is_set_aside_and_the_rest_written(tmp_path: Path) -> None:
@@ -105,16 +136,14 @@ async def test_a_row_the_database_refuses_is_set_aside_and_the_rest_written(tmp_
     assert await recorder.flush() and _count(engine) == 3
 
 
-async def test_torn_spool_line_is_skipped_and_orphaned_claims_are_written(tmp_path: Path) -> None:
+async def test_torn_line_is_skipped_and_an_ownerless_log_is_written(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
     spool = tmp_path / "spool"
     spool.mkdir()
     good = _row()
     (spool / "events-1.jsonl").write_text(json.dumps(good) + "\n" + '{"id": "torn', encoding="utf-8")
-    orphan = _row()
-    (spool / "events-2.jsonl.999999999.claimed").write_text(json.dumps(orphan) + "\n", encoding="utf-8")
     recorder = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=100)
     assert await recorder.flush()
     with engine.connect() as conn:
         ids = {r[0] for r in conn.execute(text("SELECT id FROM events"))}
-    assert ids == {good["id"], orphan["id"]} and not list(spool.iterdir())
+    assert ids == {good["id"]} and not list(spool.iterdir())

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from common.time_units import parse_duration
 from gateway.errors import GatewayError
-from gateway.keys import parse_ttl
 from gateway.limits import Limiter
 from gateway.models import Key
 from gateway.store import LocalStore
@@ -101,10 +101,10 @@ def test_calendar_month_window() -> None:
 
 @pytest.mark.parametrize("text,seconds", [("90s", 90), ("2h", 7200), ("1h30m", 5400), ("7d", 604800), ("500ms", 0.5)])
 def test_go_durations(text: str, seconds: float) -> None:
-    assert parse_ttl(text) == seconds
+    assert parse_duration(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["", "abc", "10", "5x", "1h junk", "0s"])
 def test_bad_durations_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
-        parse_ttl(text)
+        parse_duration(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gateway.upstream import StreamState, relay_events
+from gateway.upstream import Answer, relay_events
 
 
 class _Content:
@@ -35,8 +35,8 @@ CHUNK = _event({"model": "m", "choices": [{"index": 0, "delta": {"content": "<th
 USAGE = _event({"model": "m", "choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 4}})
 
 
-async def _run(parts: list[bytes], strip: bool, fail: Exception | None = None) -> tuple[bytes, StreamState, _Resp]:
-    resp, state = _Resp(_Content(parts, fail)), StreamState()
+async def _run(parts: list[bytes], strip: bool, fail: Exception | None = None) -> tuple[bytes, Answer, _Resp]:
+    resp, state = _Resp(_Content(parts, fail)), Answer()
     out = b"".join([c async for c in relay_events(resp, state, strip_usage=strip, clock=lambda: 1.0)])  # type: ignore[arg-type]
     return out, state, resp
 
@@ -46,13 +46,13 @@ async def test_events_split_across_reads_pass_unchanged() -> None:
     parts = [data[:7], data[7:50], data[50:]]
     out, state, resp = await _run(parts, strip=False)
     assert out == data and state.done and resp.released
-    assert (state.usage.prompt_tokens, state.usage.completion_tokens, state.model) == (3, 4, "m")
+    assert state.usage is not None and (state.usage.prompt_tokens, state.usage.completion_tokens, state.model) == (3, 4, "m")
     assert state.first_token_at == 1.0 and not state.error
 
 
 async def test_usage_chunk_is_hidden_from_clients_that_did_not_ask() -> None:
     out, state, _ = await _run([CHUNK, USAGE, b"data: [DONE]\n\n"], strip=True)
-    assert out == CHUNK + b"data: [DONE]\n\n" and state.usage.known
+    assert out == CHUNK + b"data: [DONE]\n\n" and state.usage is not None
 
 
 async def test_stream_ending_without_done_ends_with_an_error_event() -> None:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from common.usage import TokenUsage
 from dictachat.chat.stream import (
     AnswerDelta,
     Finish,
@@ -16,7 +17,6 @@ from dictachat.chat.stream import (
     ThinkingDelta,
     ToolCallAccumulator,
     ToolCallDelta,
-    Usage,
 )
 
 
@@ -189,7 +189,7 @@ def test_tool_call_without_id_gets_one() -> None:
 
 def test_usage_in_the_final_chunk() -> None:
     parser, events = run([chunk({"content": "hi"}, finish="stop"), chunk(usage={"prompt_tokens": 12, "completion_tokens": 3}), "[DONE]"])
-    assert Usage(12, 3) in events
+    assert TokenUsage(12, 3) in events
     assert parser.done
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
@@ -24,7 +27,7 @@ class NotSignedIn(Exception):
 class AdminState(rx.State):
     """Holds the session token cookie; page states inherit from it and call `_api()`."""
 
-    session: str = rx.Cookie("", name=SESSION_COOKIE, max_age=admin_sessions.SESSION_TTL_S, same_site="strict")
+    session: str = rx.Cookie("", name=SESSION_COOKIE, max_age=admin_sessions.SESSION_MAX_S, same_site="strict")
     signed_in: bool = False
     login_error: str = ""
     login_busy: bool = False
@@ -42,6 +45,10 @@ class AdminState(rx.State):
         admin_sessions.end(self.session)
         self.signed_in = False
         return rx.redirect(f"{LOGIN_ROUTE}?next={quote(self.router.url.path)}")
+
+    async def _t(self, key: str, **values: Any) -> str:
+        """A dashboard sentence in the browser's language."""
+        return t(key, (await self.get_state(LangState)).lang, **values)
 
     @rx.event
     def require_session(self) -> EventSpec | None:
@@ -64,22 +71,21 @@ class AdminState(rx.State):
     async def login(self, form: dict[str, str]):
         """Check the password against the gateway; on success start a server-side session."""
         password = form.get("password", "")
-        lang = (await self.get_state(LangState)).lang
         self.login_error = ""
         if not password:
-            self.login_error = t("admin.login.empty", lang)
+            self.login_error = await self._t("admin.login.empty")
             return
         self.login_busy = True
         yield
         try:
             accepted = await admin_client(password).verify()
         except AdminError as exc:
-            self.login_error = t("admin.login.unreachable", lang, msg=exc.message)
+            self.login_error = await self._t("admin.login.unreachable", msg=exc.message)
             return
         finally:
             self.login_busy = False
         if not accepted:
-            self.login_error = t("admin.login.wrong", lang)
+            self.login_error = await self._t("admin.login.wrong")
             return
         self.session = admin_sessions.create(password)
         self.signed_in = True
@@ -104,8 +110,7 @@ class AdminPage(rx.State, mixin=True):
         """A failed admin call becomes a redirect to sign-in (no or refused session) or a readable `error`."""
         if isinstance(exc, NotSignedIn) or exc.status == 401:
             return self._to_login()  # type: ignore[attr-defined]
-        lang = (await self.get_state(LangState)).lang
-        self.error = t("admin.err.call", lang, msg=exc.message)
+        self.error = await self._t("admin.err.call", msg=exc.message)  # type: ignore[attr-defined]
         return None
 
 
@@ -121,10 +126,34 @@ class AdminForm(rx.State, mixin=True):
     def set_form_open(self, value: bool) -> None:
         self.form_open = value
 
-    async def _save_failed(self, exc: NotSignedIn | AdminError, lang: str) -> EventSpec | None:
+    async def _save_failed(self, exc: NotSignedIn | AdminError) -> EventSpec | None:
         """A save the gateway refused stays in the dialog as a sentence; a lost session goes to sign-in."""
         self.saving = False
         if isinstance(exc, AdminError) and exc.status != 401:
-            self.form_error = t("admin.err.call", lang, msg=exc.message)
+            self.form_error = await self._t("admin.err.call", msg=exc.message)  # type: ignore[attr-defined]
             return None
         return await self._fail(exc)  # type: ignore[attr-defined]
+
+
+Handler = Callable[..., AsyncIterator[Any]]
+
+
+def admin_call(*, in_dialog: bool = False, **reset: object) -> Callable[[Handler], Handler]:
+    """Wrap an admin page's event handler: when an admin call fails (no session, or the gateway
+    refused), set the `reset` fields back, then go to sign-in or show the error — on the page, or
+    in the open dialog when `in_dialog`. The one place every page handles a failed call."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def run(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            try:
+                async for event in handler(self, *args, **kwargs):
+                    yield event
+            except (NotSignedIn, AdminError) as exc:
+                for name, value in reset.items():
+                    setattr(self, name, value)
+                yield await (self._save_failed(exc) if in_dialog else self._fail(exc))
+
+        return run
+
+    return wrap

@@ -11,9 +11,9 @@ from typing import Any
 
 import reflex as rx
 
-from dictachat.admin.client import AdminClient, AdminError, EventInfo
+from dictachat.admin.client import AdminClient, EventInfo
 from dictachat.admin.state import format as fmt
-from dictachat.admin.state.base import AdminPage, AdminState, NotSignedIn
+from dictachat.admin.state.base import AdminPage, AdminState, admin_call
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 50_000
@@ -150,21 +150,17 @@ class EventsState(AdminPage, AdminState):
         return {k.get("keyId", ""): k.get("name", "") for k in keys}
 
     @rx.event
+    @admin_call(loading=False)
     async def load(self):
         self.loading, self.error = True, ""
         yield
-        try:
-            api = self._api()
-            names = await self._key_names(api)
-            first = self.page == 0  # counted once per filter; later pages start at their cursor
-            query = {**self._query(), "limit": PAGE_SIZE, "includeTotal": first}
-            if not first:
-                query["cursor"] = self.cursors[self.page]
-            page = await api.events(query)
-        except (NotSignedIn, AdminError) as exc:
-            self.loading = False
-            yield await self._fail(exc)
-            return
+        api = self._api()
+        names = await self._key_names(api)
+        first = self.page == 0  # counted once per filter; later pages start at their cursor
+        query = {**self._query(), "limit": PAGE_SIZE, "includeTotal": first}
+        if not first:
+            query["cursor"] = self.cursors[self.page]
+        page = await api.events(query)
         self.rows = [event_row(e, names) for e in page["events"]]
         if page["total"] is not None:
             self.total = page["total"]
@@ -244,26 +240,21 @@ class EventsState(AdminPage, AdminState):
         self.detail_open = value
 
     @rx.event
+    @admin_call(exporting=False)
     async def export_csv(self):
         """Download every event matching the filters (up to EXPORT_LIMIT) as CSV."""
         self.exporting = True
         yield
         events: list[EventInfo] = []
-        try:
-            api = self._api()
-            # A fixed end keeps pages stable while new events keep arriving.
-            query = {**self._query(), "end": time.time()}
-            cursor = ""
-            while len(events) < EXPORT_LIMIT:
-                page = await api.events({**query, "limit": 1000, "includeTotal": False,
-                                         **({"cursor": cursor} if cursor else {})})
-                events += page["events"]
-                cursor = page["nextCursor"]
-                if not cursor:
-                    break
-        except (NotSignedIn, AdminError) as exc:
-            self.exporting = False
-            yield await self._fail(exc)
-            return
+        api = self._api()
+        # A fixed end keeps pages stable while new events keep arriving.
+        query = {**self._query(), "end": time.time()}
+        cursor = ""
+        while len(events) < EXPORT_LIMIT:
+            page = await api.events({**query, "limit": 1000, "includeTotal": False, **({"cursor": cursor} if cursor else {})})
+            events += page["events"]
+            cursor = page["nextCursor"]
+            if not cursor:
+                break
         self.exporting = False
         yield rx.download(data=events_csv(events), filename=f"events-{time.strftime('%Y%m%d-%H%M%S')}.csv", mime_type="text/csv")

@@ -1,4 +1,4 @@
-"""Turning admin API numbers into the short strings the dashboard shows."""
+"""Turning admin API numbers into the short strings the dashboard shows, and form lists into values."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ WINDOWS: dict[str, tuple[int, int]] = {
     "30d": (30 * 86400, 43200),
 }
 _STEPS = [60, 300, 900, 1800, 3600, 10800, 21600, 43200, 86400, 7 * 86400]
+
+
+def items(text: str) -> list[str]:
+    """A form field listing values separated by commas or new lines, as a list without blanks."""
+    return [item.strip() for item in text.replace(",", "\n").splitlines() if item.strip()]
 
 
 def usd(value: float | None) -> str:

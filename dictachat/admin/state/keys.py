@@ -9,15 +9,12 @@ from typing import Any
 
 import reflex as rx
 
-from dictachat.admin.client import AdminError, KeyInfo, Usage
+from common.time_units import COST_UNITS, RATE_UNITS
+from dictachat.admin.client import KeyInfo, Spend
 from dictachat.admin.state import format as fmt
-from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, NotSignedIn
+from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, admin_call
 from dictachat.admin.state.overview import chart_rows, totals
-from dictachat.ui.i18n import t
-from dictachat.ui.lang import LangState
 
-RATE_UNITS = ("s", "m", "h", "d")
-COST_UNITS = ("m", "h", "d", "mo")
 EMPTY_FORM = {
     "name": "", "tags": "", "rate": "", "rate_unit": "m", "cost_limit": "", "cost_period": "", "cost_unit": "d",
     "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "",
@@ -40,10 +37,6 @@ class KeyRow:
     expired: bool = False
 
 
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
-
-
 def _number(text: str, what: str, integer: bool = False) -> float | int:
     try:
         value = int(text) if integer else float(text)
@@ -61,9 +54,9 @@ def key_fields(form: dict[str, Any]) -> KeyInfo:
         raise ValueError("name is required")
     fields: KeyInfo = {
         "name": name,
-        "tags": _split(str(form.get("tags", ""))),
-        "allowedPaths": [{"path": p, "method": "POST"} for p in _split(str(form.get("paths", "")))],
-        "allowedModels": _split(str(form.get("models", ""))),
+        "tags": fmt.items(str(form.get("tags", ""))),
+        "allowedPaths": [{"path": p, "method": "POST"} for p in fmt.items(str(form.get("paths", "")))],
+        "allowedModels": fmt.items(str(form.get("models", ""))),
         "shouldLogRequest": bool(form.get("log_request")),
         "shouldLogResponse": bool(form.get("log_response")),
         "rateLimitOverTime": 0,
@@ -105,7 +98,7 @@ def form_from_key(key: KeyInfo) -> dict[str, str]:
     }
 
 
-def key_row(key: KeyInfo, usage: Usage, now: float) -> KeyRow:
+def key_row(key: KeyInfo, usage: Spend, now: float) -> KeyRow:
     rate = f"{key['rateLimitOverTime']} / {key.get('rateLimitUnit') or 'm'}" if key.get("rateLimitOverTime") else ""
     limits = []
     if key.get("costLimitInUsd"):
@@ -153,20 +146,16 @@ class KeysState(AdminForm, AdminPage, AdminState):
         return sorted({tag for row in self.rows for tag in row.tags or []})
 
     @rx.event
+    @admin_call(loading=False)
     async def load(self):
         self.loading, self.error = True, ""
         yield
         revoked = {"active": False, "revoked": True}.get(self.status)
-        try:
-            api = self._api()
-            keys, usage = await asyncio.gather(
-                api.list_keys(name=self.search.strip(), tag=self.tag, revoked=revoked),
-                api.top_keys(limit=1000),
-            )
-        except (NotSignedIn, AdminError) as exc:
-            self.loading = False
-            yield await self._fail(exc)
-            return
+        api = self._api()
+        keys, usage = await asyncio.gather(
+            api.list_keys(name=self.search.strip(), tag=self.tag, revoked=revoked),
+            api.top_keys(limit=1000),
+        )
         by_key = {u.get("keyId", ""): u for u in usage}
         self._keys = {k.get("keyId", ""): k for k in keys}
         now = time.time()
@@ -200,33 +189,29 @@ class KeysState(AdminForm, AdminPage, AdminState):
             self.form, self.editing_id, self.form_error, self.form_open = form_from_key(key), key_id, "", True
 
     @rx.event
+    @admin_call(in_dialog=True)
     async def save(self, form: dict[str, Any]):
         """Create or update a key from the dialog's form; a new key's raw value is shown once."""
-        lang = (await self.get_state(LangState)).lang
         try:
             fields = key_fields(form)
         except ValueError as exc:
-            self.form_error = t("admin.err.form", lang, msg=str(exc))
+            self.form_error = await self._t("admin.err.form", msg=str(exc))
             return
         self.saving, self.form_error = True, ""
         yield
-        try:
-            api = self._api()
-            if self.editing_id:
-                # Sending a ttl restarts it, so send it only when it changed ("" removes the expiry).
-                fields.pop("ttl", None)
-                ttl = str(form.get("ttl", "")).strip()
-                if ttl != self._keys[self.editing_id].get("ttl", ""):
-                    fields["ttl"] = ttl
-                await api.update_key(self.editing_id, fields)
-            else:
-                created = await api.create_key(fields)
-                self.new_key = created.get("key", "")
-        except (NotSignedIn, AdminError) as exc:
-            yield await self._save_failed(exc, lang)
-            return
+        api = self._api()
+        if self.editing_id:
+            # Sending a ttl restarts it, so send it only when it changed ("" removes the expiry).
+            fields.pop("ttl", None)
+            ttl = str(form.get("ttl", "")).strip()
+            if ttl != self._keys[self.editing_id].get("ttl", ""):
+                fields["ttl"] = ttl
+            await api.update_key(self.editing_id, fields)
+        else:
+            created = await api.create_key(fields)
+            self.new_key = created.get("key", "")
         self.saving, self.form_open = False, False
-        yield rx.toast.success(t("admin.keys.saved", lang))
+        yield rx.toast.success(await self._t("admin.keys.saved"))
         yield KeysState.load
 
     @rx.event
@@ -243,19 +228,15 @@ class KeysState(AdminForm, AdminPage, AdminState):
         self.revoke_id = ""
 
     @rx.event
+    @admin_call(revoke_id="")
     async def revoke(self, form: dict[str, Any]):
-        lang = (await self.get_state(LangState)).lang
-        try:
-            await self._api().revoke_key(self.revoke_id, str(form.get("reason", "")).strip())
-        except (NotSignedIn, AdminError) as exc:
-            self.revoke_id = ""
-            yield await self._fail(exc)
-            return
+        await self._api().revoke_key(self.revoke_id, str(form.get("reason", "")).strip())
         self.revoke_id = ""
-        yield rx.toast.success(t("admin.keys.revoked_toast", lang))
+        yield rx.toast.success(await self._t("admin.keys.revoked_toast"))
         yield KeysState.load
 
     @rx.event
+    @admin_call(usage_open=False)
     async def open_usage(self, key_id: str):
         """Per-key spend (all time) and the last 7 days of usage."""
         self.usage_open, self.usage_series, self.usage_spend = True, [], ""
@@ -263,13 +244,8 @@ class KeysState(AdminForm, AdminPage, AdminState):
         self.usage_summary = totals({})
         yield
         start, end, step = fmt.span("7d")
-        try:
-            api = self._api()
-            report, spend = await asyncio.gather(api.report(start, end, step, key_ids=[key_id]), api.key_usage(key_id))
-        except (NotSignedIn, AdminError) as exc:
-            self.usage_open = False
-            yield await self._fail(exc)
-            return
+        api = self._api()
+        report, spend = await asyncio.gather(api.report(start, end, step, key_ids=[key_id]), api.key_usage(key_id))
         self.usage_series = chart_rows(report.get("dataPoints") or [], step)
         self.usage_summary = totals(report)
         self.usage_spend = fmt.usd(spend.get("costInUsd", 0.0))

@@ -7,9 +7,9 @@ from typing import Any
 
 import reflex as rx
 
-from dictachat.admin.client import AdminError, DataPoint, Report, Usage
+from dictachat.admin.client import DataPoint, Report, Spend
 from dictachat.admin.state import format as fmt
-from dictachat.admin.state.base import AdminPage, AdminState, NotSignedIn
+from dictachat.admin.state.base import AdminPage, AdminState, admin_call
 
 
 def chart_rows(points: list[DataPoint], increment: int) -> list[dict[str, Any]]:
@@ -54,7 +54,7 @@ def totals(report: Report) -> dict[str, str]:
     }
 
 
-def ranked(rows: list[Usage]) -> list[dict[str, str]]:
+def ranked(rows: list[Spend]) -> list[dict[str, str]]:
     """Top keys (named, with their id underneath) or top models as display rows."""
     return [
         {
@@ -79,6 +79,7 @@ class OverviewState(AdminPage, AdminState):
     has_traffic: bool = False
 
     @rx.event
+    @admin_call(loading=False)
     async def load(self):
         self.loading, self.error = True, ""
         yield
@@ -87,15 +88,10 @@ class OverviewState(AdminPage, AdminState):
         except ValueError as exc:
             self.loading, self.error = False, str(exc)
             return
-        try:
-            api = self._api()
-            report, keys, models = await asyncio.gather(
-                api.report(start, end, step), api.top_keys(start, end), api.top_models(start, end)
-            )
-        except (NotSignedIn, AdminError) as exc:
-            self.loading = False
-            yield await self._fail(exc)
-            return
+        api = self._api()
+        report, keys, models = await asyncio.gather(
+            api.report(start, end, step), api.top_keys(start, end), api.top_models(start, end)
+        )
         self.series = chart_rows(report.get("dataPoints") or [], step)
         self.summary = totals(report)
         self.has_traffic = any(row["requests"] for row in self.series)

@@ -10,9 +10,8 @@ from typing import Any
 import reflex as rx
 
 from dictachat.admin.client import AdminError
-from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, NotSignedIn
-from dictachat.ui.i18n import t
-from dictachat.ui.lang import LangState
+from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, NotSignedIn, admin_call
+from dictachat.admin.state.format import items
 
 JSON = dict[str, Any]
 EMPTY_FORM = {"kind": "", "provider": "", "name": "", "url": "", "apikey": "", "models": "", "prices": "",
@@ -45,10 +44,6 @@ class RouteRow:
     steps: str = ""
     retries: int = 0
     cache: str = ""
-
-
-def lines(text: str) -> list[str]:
-    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
 
 
 def cost_map_from_text(text: str) -> JSON:
@@ -138,18 +133,14 @@ class ProvidersState(AdminForm, AdminPage, AdminState):
     _raw: dict[str, JSON] = {}
 
     @rx.event
+    @admin_call(loading=False)
     async def load(self):
         self.loading, self.error = True, ""
         yield
-        try:
-            api = self._api()
-            settings, providers, routes = await asyncio.gather(
-                api.list_provider_settings(), api.list_custom_providers(), api.list_routes()
-            )
-        except (NotSignedIn, AdminError) as exc:
-            self.loading = False
-            yield await self._fail(exc)
-            return
+        api = self._api()
+        settings, providers, routes = await asyncio.gather(
+            api.list_provider_settings(), api.list_custom_providers(), api.list_routes()
+        )
         self._raw = {row["id"]: row for row in [*settings, *providers, *routes]}
         self.settings = [setting_row(s) for s in settings]
         self.providers = [ProviderRow(id=p["id"], provider=p.get("provider", ""), urls=list(p.get("urls") or []))
@@ -184,7 +175,7 @@ class ProvidersState(AdminForm, AdminPage, AdminState):
         api = self._api()
         kind = self.form["kind"]
         if kind == "provider":
-            body: JSON = {"provider": form.get("provider", "").strip(), "urls": lines(form.get("urls", ""))}
+            body: JSON = {"provider": form.get("provider", "").strip(), "urls": items(form.get("urls", ""))}
             if self.editing_id:
                 await api.update_custom_provider(self.editing_id, body)
             else:
@@ -194,7 +185,7 @@ class ProvidersState(AdminForm, AdminPage, AdminState):
                 "provider": form.get("provider", "").strip(),
                 "name": form.get("name", "").strip(),
                 "setting": {"url": form.get("url", "").strip(), "apikey": form.get("apikey", "")},
-                "allowedModels": lines(form.get("models", "")),
+                "allowedModels": items(form.get("models", "")),
                 "costMap": cost_map_from_text(form.get("prices", "")),
             }
             if self.editing_id:
@@ -226,31 +217,24 @@ class ProvidersState(AdminForm, AdminPage, AdminState):
             raise
 
     @rx.event
+    @admin_call(in_dialog=True)
     async def save(self, form: JSON):
-        lang = (await self.get_state(LangState)).lang
         self.saving, self.form_error = True, ""
         yield
         try:
             await self._save(form)
         except ValueError as exc:
-            self.saving, self.form_error = False, t("admin.err.form", lang, msg=str(exc))
-            return
-        except (NotSignedIn, AdminError) as exc:
-            yield await self._save_failed(exc, lang)
+            self.saving, self.form_error = False, await self._t("admin.err.form", msg=str(exc))
             return
         self.saving, self.form_open = False, False
-        yield rx.toast.success(t("admin.saved", lang))
+        yield rx.toast.success(await self._t("admin.saved"))
         yield ProvidersState.load
 
     @rx.event
+    @admin_call()
     async def delete_route(self, route_id: str):
-        lang = (await self.get_state(LangState)).lang
-        try:
-            await self._api().delete_route(route_id)
-        except (NotSignedIn, AdminError) as exc:
-            yield await self._fail(exc)
-            return
-        yield rx.toast.success(t("admin.routes.deleted", lang))
+        await self._api().delete_route(route_id)
+        yield rx.toast.success(await self._t("admin.routes.deleted"))
         yield ProvidersState.load
 
     @rx.event

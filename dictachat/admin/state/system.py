@@ -8,9 +8,8 @@ from typing import Any
 
 import reflex as rx
 
-from dictachat.admin.client import AdminError
 from dictachat.admin.state import format as fmt
-from dictachat.admin.state.base import AdminPage, AdminState, NotSignedIn
+from dictachat.admin.state.base import AdminPage, AdminState, admin_call
 
 REFRESH_MS = 5000
 
@@ -101,17 +100,13 @@ class SystemState(AdminPage, AdminState):
     loaded: bool = False
 
     @rx.event
+    @admin_call(loading=False)
     async def load(self):
         """First load shows skeletons; later refreshes update in place."""
         if not self.loaded:
             self.loading = True
             yield
-        try:
-            snap = await self._api().system()
-        except (NotSignedIn, AdminError) as exc:
-            self.loading = False
-            yield await self._fail(exc)
-            return
+        snap = await self._api().system()
         self.error = ""
         self.gpus = [gpu_row(g) for g in snap.get("gpus") or []]
         self.gpu_message = snap.get("gpuMessage") or ""

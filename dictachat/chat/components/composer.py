@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.chat.state.conversation import ChatState
 from dictachat.chat.state.live import ChatLiveState
 from dictachat.ui.i18n import tr
 
@@ -45,7 +44,7 @@ def composer() -> rx.Component:
                 ),
                 class_name="composer-box",
             ),
-            on_submit=ChatState.send,
+            on_submit=ChatLiveState.send,
             reset_on_submit=True,
             class_name="composer-form",
         ),

@@ -44,7 +44,7 @@ def _edit_form(msg: rx.Var[ChatMessage]) -> rx.Component:
             rx.el.button(tr("chat.resend"), type="submit", class_name="btn btn-primary"),
             class_name="edit-bar",
         ),
-        on_submit=ChatState.submit_edit,
+        on_submit=ChatLiveState.submit_edit,
         class_name="edit-form",
     )
 
@@ -61,7 +61,7 @@ def user_message(msg: rx.Var[ChatMessage]) -> rx.Component:
                     rx.cond(
                         ChatLiveState.streaming,
                         rx.fragment(),
-                        _action("pencil", "chat.edit", on_click=ChatState.start_edit(msg.id)),
+                        _action("pencil", "chat.edit", on_click=ChatLiveState.start_edit(msg.id)),
                     ),
                     class_name="msg-actions",
                 ),
@@ -98,7 +98,7 @@ def _error(msg: rx.Var[ChatMessage], is_last: rx.Var[bool]) -> rx.Component:
         rx.cond(
             is_last & ~ChatLiveState.streaming,
             rx.el.button(rx.icon("rotate-ccw", size=14), tr("chat.retry"), type="button", class_name="btn btn-soft",
-                         on_click=ChatState.regenerate),
+                         on_click=ChatLiveState.regenerate),
         ),
         class_name="error-callout",
         role="alert",
@@ -122,7 +122,7 @@ def _usage(msg: rx.Var[ChatMessage]) -> rx.Component:
 def _actions(msg: rx.Var[ChatMessage], is_last: rx.Var[bool]) -> rx.Component:
     return rx.el.div(
         rx.cond(msg.content != "", _copy_action(msg.content)),
-        rx.cond(is_last & ~ChatLiveState.streaming, _action("refresh-cw", "chat.regenerate", on_click=ChatState.regenerate)),
+        rx.cond(is_last & ~ChatLiveState.streaming, _action("refresh-cw", "chat.regenerate", on_click=ChatLiveState.regenerate)),
         _usage(msg),
         class_name="msg-actions",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.chat.state.conversation import ChatState
+from dictachat.chat.state.live import ChatLiveState
 from dictachat.ui.i18n import tr
 
 # Examples in both languages on purpose: the chat is bilingual and these show the tools.
@@ -28,7 +28,7 @@ def welcome() -> rx.Component:
                     rx.el.span(text, dir="auto"),
                     type="button",
                     class_name="suggestion",
-                    on_click=ChatState.send_text(text),
+                    on_click=ChatLiveState.send_text(text),
                 )
                 for icon, text in SUGGESTIONS
             ],

@@ -1,16 +1,20 @@
-"""The assistant turn being generated: streamed in a background task, stoppable, stored when done."""
+"""The assistant turn: started (send, regenerate, edit-and-resend), streamed in a background task,
+stoppable, stored when done; and the page load, which must release a turn a restart orphaned."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
 import logging
+from dataclasses import asdict
+from typing import Any
 
 import reflex as rx
 
 from dictachat.chat import history
 from dictachat.chat.gateway_client import GENERIC
 from dictachat.chat.runner import TurnRequest, run_turn
+from dictachat.chat.state.conversation import CONV_PREFIX, SCROLL_DOWN, ChatState, set_url
 from dictachat.chat.state.settings import ChatSettings, ChatSettingsState
 from dictachat.chat.state.sidebar import ChatSidebarState
 from dictachat.chat.turn import ChatMessage, TurnBuilder, fold_rows, request_messages
@@ -43,6 +47,90 @@ class ChatLiveState(rx.State):
         if self.streaming and not self._is_running():
             self.streaming = False
             self.live = ChatMessage()
+
+    # --- page load ---------------------------------------------------------------------------
+
+    @rx.event
+    async def on_load(self):
+        """Page load: open the conversation in the URL (`/c/<id>`), else a new chat."""
+        self._reset_if_orphaned()
+        path = self.router.url.path or "/"
+        conv_id = path[len(CONV_PREFIX):].strip("/") if path.startswith(CONV_PREFIX) else ""
+        yield ChatSidebarState.refresh
+        yield ChatSettingsState.refresh_models
+        if conv_id:
+            yield ChatState.open_conversation(conv_id)  # type: ignore[operator]  # Reflex makes handlers callable as events
+        elif not self.streaming:
+            chat = await self.get_state(ChatState)
+            await chat._clear()
+
+    # --- starting a turn -----------------------------------------------------------------------
+
+    @rx.event
+    async def send(self, form: dict[str, Any]):
+        async for event in self._send(str(form.get("prompt", ""))):
+            yield event
+
+    @rx.event
+    async def send_text(self, text: str):
+        async for event in self._send(text):
+            yield event
+
+    async def _send(self, raw: str):
+        text = raw.strip()
+        if not text or self.streaming:
+            return
+        chat = await self.get_state(ChatState)
+        if not chat.conv_id:
+            settings = await self.get_state(ChatSettingsState)
+            chat.conv_id = await asyncio.to_thread(
+                history.create_conversation, history.title_from(text), asdict(settings._current())
+            )
+            settings.conv_id = chat.conv_id
+            yield set_url(CONV_PREFIX + chat.conv_id)
+            yield ChatSidebarState.refresh
+        stored = await asyncio.to_thread(history.append_rows, chat.conv_id, [{"role": "user", "content": text}])
+        chat.messages = chat.messages + fold_rows(stored)
+        self._begin(chat.conv_id)
+        yield SCROLL_DOWN
+        yield ChatLiveState.generate
+
+    @rx.event
+    async def regenerate(self):
+        """Replace the last answer (also the Retry of a failed one)."""
+        chat = await self.get_state(ChatState)
+        if self.streaming or not chat.messages:
+            return
+        last = chat.messages[-1]
+        if last.role == "assistant":
+            await asyncio.to_thread(history.truncate_from, chat.conv_id, last.position)
+            chat.messages = chat.messages[:-1]
+        self._begin(chat.conv_id)
+        yield SCROLL_DOWN
+        yield ChatLiveState.generate
+
+    @rx.event
+    async def start_edit(self, message_id: str) -> None:
+        if not self.streaming:
+            chat = await self.get_state(ChatState)
+            chat.editing_id = message_id
+
+    @rx.event
+    async def submit_edit(self, form: dict[str, Any]):
+        text = str(form.get("text", "")).strip()
+        chat = await self.get_state(ChatState)
+        target = next((m for m in chat.messages if m.id == chat.editing_id and m.role == "user"), None)
+        chat.editing_id = ""
+        if target is None or not text or self.streaming:
+            return
+        await asyncio.to_thread(history.update_content, chat.conv_id, target.id, text)
+        await asyncio.to_thread(history.truncate_from, chat.conv_id, target.position + 1)
+        rows = await asyncio.to_thread(history.load_rows, chat.conv_id)
+        chat.messages = fold_rows(rows)
+        self._begin(chat.conv_id)
+        yield ChatLiveState.generate
+
+    # --- running it ----------------------------------------------------------------------------
 
     @rx.event
     def stop(self) -> None:
@@ -90,8 +178,6 @@ class ChatLiveState(rx.State):
         turn.finish()
 
     async def _end(self, conv_id: str, rows: list[dict]) -> None:
-        from dictachat.chat.state.conversation import ChatState  # the conversation state imports this one
-
         async with self:
             chat = await self.get_state(ChatState)
             if chat.conv_id == conv_id and rows:

@@ -10,6 +10,7 @@ import reflex as rx
 
 from dictachat.chat import history
 from dictachat.chat.history import ConversationItem
+from dictachat.chat.state.conversation import ChatState
 
 DAY_S = 86_400
 
@@ -78,8 +79,6 @@ class ChatSidebarState(rx.State):
             return
         await asyncio.to_thread(history.delete_conversation, conv_id)
         await self._refresh()
-        from dictachat.chat.state.conversation import ChatState  # the chat state imports this one
-
         chat = await self.get_state(ChatState)
         if chat.conv_id == conv_id:
             yield ChatState.new_chat

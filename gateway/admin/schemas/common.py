@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from gateway.keys import parse_ttl
+from common.time_units import parse_duration
 
 
 def camel(name: str) -> str:
@@ -28,11 +28,14 @@ class ApiModel(BaseModel):
 def to_seconds(value: Any) -> Any:
     """Accept a number of seconds or a Go duration string such as "90s" or "1h30m"."""
     if isinstance(value, str) and not value.strip().replace(".", "", 1).isdigit():
-        return parse_ttl(value)
+        return parse_duration(value)
     return value
 
 
-Seconds = Annotated[int, BeforeValidator(to_seconds), Field(ge=0)]
+# Counts stored in 32-bit INTEGER columns (rate limits, retries, cache ttl, statuses) stay below this.
+INT32_MAX = 2**31 - 1
+
+Seconds = Annotated[int, BeforeValidator(to_seconds), Field(ge=0, le=INT32_MAX)]
 
 
 class CacheConfig(ApiModel):

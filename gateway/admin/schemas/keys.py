@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from gateway.admin.schemas.common import ApiModel, CacheConfig
+from gateway.admin.schemas.common import INT32_MAX, ApiModel, CacheConfig
 from gateway.manage.common import MASK
 from gateway.models import Key
 
@@ -28,7 +28,8 @@ class KeyFields(ApiModel):
     cost_limit_in_usd: float | None = Field(None, description="Total spend allowed, USD; 0 = no limit")
     cost_limit_in_usd_over_time: float | None = Field(None, description="Spend allowed per costLimitInUsdUnit")
     cost_limit_in_usd_unit: str | None = Field(None, description="m, h, d or mo")
-    rate_limit_over_time: int | None = Field(None, description="Requests allowed per rateLimitUnit; 0 = no limit")
+    rate_limit_over_time: int | None = Field(None, ge=0, le=INT32_MAX,
+                                             description="Requests allowed per rateLimitUnit; 0 = no limit")
     rate_limit_unit: str | None = Field(None, description="s, m, h or d")
     ttl: str | None = Field(None, description="Go duration after which the key expires, e.g. 720h")
     setting_id: str | None = Field(None, description="BricksLLM's older single setting; merged into settingIds")

@@ -38,12 +38,17 @@ class ReportOut(ApiModel):
     latency_in_ms_99th: float
 
 
-class KeyUsageOut(ApiModel):
-    key_id: str
+class SpendOut(ApiModel):
+    """Spend, requests and tokens of one key or one model (gateway.reporting.Spend)."""
+
     cost_in_usd: float
     requests: int
     prompt_token_count: int
     completion_token_count: int
+
+
+class KeyUsageOut(SpendOut):
+    key_id: str
 
 
 class TopKeysQuery(ApiModel):
@@ -63,12 +68,8 @@ class TopKeysOut(ApiModel):
     data_points: list[TopKeyOut]
 
 
-class TopModelOut(ApiModel):
+class TopModelOut(SpendOut):
     model: str
-    cost_in_usd: float
-    requests: int
-    prompt_token_count: int
-    completion_token_count: int
 
 
 class TopModelsOut(ApiModel):

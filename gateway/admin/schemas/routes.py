@@ -15,7 +15,7 @@ class RouteStep(ApiModel):
 
     provider: str
     model: str
-    retries: int | None = Field(None, ge=0)
+    retries: int | None = Field(None, ge=0, le=100)
     params: dict[str, Any] = {}
     timeout: Annotated[float, BeforeValidator(to_seconds), Field(gt=0)] | None = None
 
@@ -26,7 +26,7 @@ class RouteCreate(ApiModel):
     steps: list[RouteStep] = Field(min_length=1)
     key_ids: list[str] = Field([], description="Keys allowed to use the route; empty = every key")
     cache_config: CacheConfig = CacheConfig()
-    retries: int = Field(0, ge=0)
+    retries: int = Field(0, ge=0, le=100)
 
     def columns(self) -> dict[str, Any]:
         """`Route` column values; unset step fields are left out so the proxy applies the route's defaults."""

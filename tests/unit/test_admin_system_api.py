@@ -9,7 +9,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from common.settings import Settings
 from gateway import system
-from gateway.admin import status
+from gateway.admin import system as system_api
 from gateway.admin.handlers import install_error_handlers
 from gateway.cli import resources
 from gateway.context import Context
@@ -39,7 +39,7 @@ def api(tmp_path, monkeypatch: pytest.MonkeyPatch) -> httpx.AsyncClient:
     app = FastAPI()
     install_error_handlers(app)
     app.state.ctx = Context(settings=settings, store=LocalStore(), engine=engine)
-    app.include_router(status.router)
+    app.include_router(system_api.router)
     monkeypatch.setattr(system, "probe_client", lambda: httpx.AsyncClient(transport=httpx.MockTransport(upstream)))
     monkeypatch.setattr(system, "read_gpus", lambda: resources.read_gpus(fake_nvml([], init_error="no driver")))
     seen.clear()
