@@ -6,6 +6,9 @@ processes on one port. `python -m gateway proxy|admin` runs one role alone (the 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import ctypes.util
 import gc
 import logging
 import os
@@ -29,6 +32,7 @@ from gateway.server import build_admin, build_proxy
 log = logging.getLogger("gateway")
 
 STOP_TIMEOUT_S = 15.0
+PR_SET_PDEATHSIG = 1  # prctl option from <linux/prctl.h>
 
 
 async def serve(role: str, settings: Settings, fd: int | None, database: DatabaseSetup) -> None:
@@ -107,6 +111,12 @@ def supervise(settings: Settings, workers: int, database: DatabaseSetup) -> int:
     return 0
 
 
+def _die_with_parent() -> None:
+    """Linux: get SIGTERM when the supervisor dies, even by SIGKILL, so no proxy outlives it on its port."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m gateway", description=__doc__)
     parser.add_argument("role", nargs="?", choices=["proxy", "admin"], help="run one role alone")
@@ -117,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     if args.role:
+        if args.fd is not None:
+            _die_with_parent()
         # Started by the supervisor: it migrated, or tells us the database was not ready and why.
         database = DatabaseSetup(ready=not args.database_problem, problem=args.database_problem or "")
         uvloop.run(serve(args.role, settings, args.fd, database))

@@ -63,3 +63,15 @@ def test_revoking_a_key_reaches_the_proxy_without_redis(gateway_factory, tmp_pat
     while _chat(gw, created["key"]) != 401:
         assert time.monotonic() < deadline, "the proxy kept accepting a revoked key"
         time.sleep(0.1)
+
+
+def test_children_stop_when_the_supervisor_is_killed(gateway_factory, fresh_database: str, upstream: Upstream) -> None:
+    gw = gateway_factory(fresh_database, upstream.url)
+    children = _children(gw)
+    assert gw.child.proc is not None
+    os.kill(gw.child.proc.pid, signal.SIGKILL)  # the supervisor alone, as an OOM killer might
+    gw.child.proc.wait()
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text() for pid in children):
+        assert time.monotonic() < deadline, "a gateway process outlived its supervisor"
+        time.sleep(0.2)
