@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -67,9 +68,11 @@ def encode_cursor(event: Event, sort: SortBy) -> str:
 def _after(cursor: str, sort: SortBy, order: Order) -> ColumnElement[bool]:
     """Rows after the cursor's (value, id) in the page order: one index range, however deep the page."""
     try:
-        value, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        float(value)
-        str(last_id)
+        raw_value, raw_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        value = float(raw_value)
+        if not isinstance(raw_id, str) or not math.isfinite(value):
+            raise ValueError(raw_id)
+        last_id = raw_id.replace("\x00", "")
     except (ValueError, TypeError):
         raise GatewayError(400, "cursor: not a cursor from a previous page (nextCursor)") from None
     # A row-value comparison, so the database walks the (column, id) index from the cursor on.

@@ -75,3 +75,10 @@ async def test_csv_export_streams_every_match(admin) -> None:  # type: ignore[no
     exported = list(csv.DictReader(io.StringIO(resp.text)))
     assert [r["id"] for r in exported] == [r["id"] for r in sorted(rows, key=lambda r: (r["created_at"], r["id"]))]
     assert "request" not in exported[0]
+
+
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "WzEsMl0=", "WyJ4IiwgImlkIl0=", "WzEuNSwgM10=", "MTIz"])
+async def test_a_forged_cursor_is_a_400_naming_it(admin, cursor: str) -> None:  # type: ignore[no-untyped-def]
+    http, _ = admin
+    resp = await http.post("/api/v2/events", json={"cursor": cursor})
+    assert resp.status_code == 400 and resp.json()["error"]["message"].startswith("cursor")
