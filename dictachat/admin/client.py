@@ -62,7 +62,7 @@ class EventInfo(TypedDict, total=False):
 class EventsPage(TypedDict):
     events: list[EventInfo]
     total: int | None  # None when the query asked for no count (includeTotal: false)
-    nextCursor: str  # "" on the last page
+    nextCursor: str | None  # None on the last page
 
 
 class DataPoint(TypedDict, total=False):
@@ -239,7 +239,7 @@ class AdminClient:
         body = await self._call("POST", "/api/v2/events", body=query) or {}
         total = body.get("total")
         return {"events": body.get("events", []), "total": None if total is None else int(total),
-                "nextCursor": body.get("nextCursor") or ""}
+                "nextCursor": body.get("nextCursor") or None}
 
     async def report(self, start: int, end: int, increment: int, key_ids: list[str] | None = None) -> Report:
         body = {"start": start, "end": end, "increment": increment, "keyIds": key_ids or [], "tags": []}

@@ -164,7 +164,7 @@ class EventsState(AdminPage, AdminState):
         self.rows = [event_row(e, names) for e in page["events"]]
         if page["total"] is not None:
             self.total = page["total"]
-        self.next_cursor = page["nextCursor"]
+        self.next_cursor = page["nextCursor"] or ""
         self.loading = False
 
     def _refilter(self):
@@ -253,7 +253,7 @@ class EventsState(AdminPage, AdminState):
         while len(events) < EXPORT_LIMIT:
             page = await api.events({**query, "limit": 1000, "includeTotal": False, **({"cursor": cursor} if cursor else {})})
             events += page["events"]
-            cursor = page["nextCursor"]
+            cursor = page["nextCursor"] or ""
             if not cursor:
                 break
         self.exporting = False
