@@ -31,7 +31,7 @@ ENV PATH=/opt/venv/bin:$PATH REFLEX_BUN_PATH=/usr/local/bin/bun REFLEX_TELEMETRY
 WORKDIR /app
 COPY --chown=app:app . .
 COPY --from=frontend --chown=app:app /app/.web /app/.web
-RUN mkdir -p /app/data && chown app:app /app /app/data
+RUN mkdir -p /app/data /app/templates && chown app:app /app /app/data /app/templates
 USER app
 EXPOSE 8001 8002 8003
 CMD ["python", "-m", "gateway"]

@@ -12,6 +12,7 @@ import os
 import platform
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,14 @@ class Run:
     def pct(self, q: float) -> float:
         data = sorted(self.latencies_ms)
         return data[min(len(data) - 1, int(q * len(data)))]
+
+
+def print_table(head: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> None:
+    """A Markdown table; floats with two decimals."""
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for row in rows:
+        print("| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row) + " |")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -97,10 +106,7 @@ def main() -> None:
         print(f"requests per case: {args.requests}; gateway with PostgreSQL events + Redis limits; RSS {rss_mb(pid):.0f} MB\n")
         head = ("mode", "chunks", "conc", "p50 direct", "p50 gw", "p50 added", "p99 direct", "p99 gw", "p99 added",
                 "rps direct", "rps gw", "rps ratio", "gw CPU ms/req")
-        print("| " + " | ".join(head) + " |")
-        print("|" + "---|" * len(head))
-        for row in rows:
-            print("| " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row) + " |")
+        print_table(head, rows)
         print(f"\ngateway CPU per extra stream chunk: {per_chunk:.4f} ms (from 100- vs 10-chunk streams at c=1)")
     finally:
         gateway.child.stop()

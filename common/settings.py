@@ -40,6 +40,8 @@ class StackSettings(_Group):
     n_gpu_layers: int = Field(99, ge=0)
     llama_parallel: int = Field(2, ge=1, le=64)
     system_prompt: str = "You are DictaLM, a helpful assistant that answers in the language of the question."
+    chat_template: str = "model"  # model | bundled | a path (common/chat_template.py)
+    reasoning_budget: int = Field(-1, ge=-1)  # thinking tokens per answer, server-wide; -1 = unlimited
 
 
 class StorageSettings(_Group):
@@ -83,6 +85,12 @@ class GatewaySettings(_Group):
     event_bodies_retention_days: float = Field(7, ge=0)  # logged request/response bodies; 0 keeps them
     retention_interval_s: float = Field(3600, gt=0)
     gateway_workers: int = Field(1, ge=1, le=64)  # proxy processes sharing the proxy port
+    # Fair share of the model's slots (gateway/scheduler.py): off = every request goes straight upstream.
+    scheduler_enabled: bool = True
+    queue_max_wait_s: float = Field(60.0, gt=0)
+    slot_refresh_s: float = Field(30.0, gt=0)
+    # A token limit reserves prompt estimate + max_tokens; this is max_tokens when absent, and its cap.
+    token_reserve_max_tokens: int = Field(4096, ge=1)
 
     @field_validator("bricksllm_mode")
     @classmethod
@@ -100,6 +108,13 @@ class DictaChatSettings(_Group):
     gateway_admin_url: str = "http://127.0.0.1:8001"
     # Generated into .env by start.sh; no published default, so an unset key opens nothing.
     frontend_api_key: str = ""
+    chat_template_file: str = ""  # the template llama-server runs; tells whether answers start inside <think>
+    # Sampling defaults for a conversation that sets none of its own (DictaLM's recommended values).
+    chat_temperature: float = Field(0.6, ge=0, le=2)
+    chat_top_p: float = Field(0.95, gt=0, le=1)
+    chat_repeat_penalty: float = Field(1.05, ge=1, le=2)
+    chat_max_tokens: int = Field(4096, ge=1)
+    chat_short_thinking_tokens: int = Field(512, ge=1)  # "Thinking: short" budget
 
 
 _GROUPS: dict[str, type[_Group]] = {

@@ -7,6 +7,7 @@ import re
 SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_UNITS = ("s", "m", "h", "d")  # rateLimitUnit
 COST_UNITS = ("m", "h", "d", "mo")  # costLimitInUsdUnit; "mo" is the calendar month
+TOKEN_UNITS = ("m", "h", "d")  # tokenLimitUnit
 UNIT_WORDS = {"s": "second", "m": "minute", "h": "hour", "d": "day", "mo": "month"}
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")

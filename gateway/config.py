@@ -31,6 +31,7 @@ class Provider:
     completion_cost: dict[str, float] = field(default_factory=dict)
     allowed_models: tuple[str, ...] = ()
     setting_id: str = ""
+    max_parallel: int = 0  # slots per deployment set by hand; 0 = ask llama-server (/props)
 
 
 @dataclass
@@ -139,4 +140,5 @@ def _provider(custom: CustomProvider | None, settings: list[ProviderSetting], na
         completion_cost=_per_model(cost_map.get("completionCostPerModel")),
         allowed_models=tuple(setting.allowed_models) if setting else (),
         setting_id=setting.id if setting else "",
+        max_parallel=custom.max_parallel if custom else 0,
     )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from common.settings import Settings
 from gateway.readiness import DatabaseSetup
 from gateway.store import Store
+
+if TYPE_CHECKING:
+    from gateway.admission import Gate
 
 CONFIG_CHANNEL = "config"
 
@@ -19,6 +23,7 @@ class Context:
     settings: Settings
     store: Store
     engine: Engine
+    gate: Gate | None = None  # quotas and the slot scheduler, for the dashboard's live view
     started_at: float = field(default_factory=time.time)
     # Ready unless the process started while the database was away; then it turns ready in the background.
     database: DatabaseSetup = field(default_factory=DatabaseSetup)

@@ -28,6 +28,7 @@ class ProxyEvent:
     time_to_first_token_ms: float | None = None
     cache_hit: bool = False
     upstream: str = ""
+    queue_wait_ms: float | None = None
     error: str = ""
     custom_id: str = ""
     request: str | None = None

@@ -131,7 +131,7 @@ class EventRecorder:
             return
         try:
             await asyncio.to_thread(self._log.append, batch)
-        except OSError as exc:  # a full or read-only disk: keep them in memory and say so
+        except Exception as exc:  # a full or read-only disk, say: keep them in memory, try again next interval
             self._pending[:0] = batch
             log.error("cannot write the event log in %s (%s); %d events wait in memory", self._spool_dir, exc,
                       len(self._pending))

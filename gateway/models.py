@@ -43,6 +43,13 @@ class Key(SQLModel, table=True):
     should_log_response: bool = False
     cache_enabled: bool = False
     cache_ttl_s: int = 0
+    # A share of the GPU (migration 0004_gpu_share): 0 means "no limit" / "the gateway default".
+    max_concurrent_requests: int = 0
+    token_limit_over_time: int = 0
+    token_limit_unit: str = ""
+    max_queue_wait_s: float = 0.0
+    priority: int = 1
+    reasoning_budget_tokens: int = -1  # thinking tokens per request at most; -1 = no cap, 0 = no thinking
 
 
 class ProviderSetting(SQLModel, table=True):
@@ -70,6 +77,7 @@ class CustomProvider(SQLModel, table=True):
     urls: list[str] = json_field()
     route_configs: list[dict[str, Any]] = json_field()
     authentication_param: str = ""
+    max_parallel: int = 0  # slots per deployment; 0 = read llama-server's /props total_slots
     created_at: int = Field(default_factory=now_s, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_s, sa_type=BigInteger)
 
@@ -119,6 +127,7 @@ class Event(SQLModel, table=True):
     time_to_first_token_ms: float | None = None
     cache_hit: bool = False
     upstream: str = ""
+    queue_wait_ms: float | None = None
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     custom_id: str = ""
     request: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

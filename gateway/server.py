@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from common.settings import Settings
 from gateway import reporting, retention
+from gateway.admission import Gate
 from gateway.config import ConfigCache
 from gateway.context import CONFIG_CHANNEL, Context
 from gateway.events import EventRecorder
@@ -22,9 +23,13 @@ from gateway.limits import Limiter
 from gateway.proxy.app import ProxyApp
 from gateway.proxy.forward import Forwarder
 from gateway.proxy.model_list import ModelLister
+from gateway.quotas import Quotas
 from gateway.readiness import DatabaseSetup
 from gateway.routing import Deployments
-from gateway.store import Store, make_store
+from gateway.scheduler import Scheduler
+from gateway.shared_slots import SharedSlots
+from gateway.slots import SlotDirectory
+from gateway.store import FallbackStore, Store, make_store
 from gateway.upstream import make_session
 
 log = logging.getLogger("gateway")
@@ -36,14 +41,29 @@ def _store(settings: Settings) -> Store:
                       Path(settings.gateway.spool_dir) / "signals")
 
 
+async def _gate(settings: Settings, store: Store, session: aiohttp.ClientSession) -> Gate:
+    """Quotas and the slot scheduler. With Redis, every process admits from one slot budget and one fair
+    queue (and the admin's live view sees them); without, each process counts its own."""
+    g = settings.gateway
+    directory = SlotDirectory(session, g.slot_refresh_s)
+    shared = SharedSlots(store.primary) if isinstance(store, FallbackStore) and g.scheduler_enabled else None
+    gate = Gate(Quotas(store, g.token_reserve_max_tokens), Scheduler(directory, g.queue_max_wait_s, g.scheduler_enabled, shared))
+    if shared is not None:
+        await shared.start()
+    if g.scheduler_enabled:
+        directory.start([g.llama_url.rstrip("/")])
+    return gate
+
+
 @dataclass
 class Runtime:
     """One process's ASGI app and what must be closed after it stops."""
 
     app: Any
     store: Store
+    gate: Gate
+    session: aiohttp.ClientSession
     recorder: EventRecorder | None = None
-    session: aiohttp.ClientSession | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -51,24 +71,27 @@ class Runtime:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.gate.scheduler.directory.stop()
         if self.recorder is not None:
             await self.recorder.stop()
-        if self.session is not None:
-            await self.session.close()
+        await self.session.close()
         await self.store.close()
 
 
-async def build_proxy(settings: Settings, engine: Engine, database: DatabaseSetup) -> Runtime:
+async def build_proxy(settings: Settings, engine: Engine, database: DatabaseSetup | None = None) -> Runtime:
     """The proxy app and its recorder (call inside the running event loop); if the database is not ready
-    yet, keep trying in the background and start writing events once it is."""
+    yet (`database`; default: migrated), keep trying in the background and write events once it is."""
+    database = database or DatabaseSetup()
     store = _store(settings)
     config = ConfigCache(engine, settings.gateway.key_cache_ttl_s)
     recorder = EventRecorder(engine, settings.gateway.spool_dir, settings.gateway.event_batch_size,
                              settings.gateway.event_flush_interval_s, settings.gateway.event_memory_limit)
     recorder.schema_ready = database.ready
     session = make_session()
+    gate = await _gate(settings, store, session)
     limiter = Limiter(store, lambda key_id, since: _spend(engine, key_id, since), recorder.pending_cost)
-    forwarder = Forwarder(settings, config, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session)
+    forwarder = Forwarder(settings, config, store, limiter, Deployments(settings.gateway.cooldown_s), recorder, session,
+                          gate)
     proxy = ProxyApp(config, forwarder, ModelLister(session)).asgi()
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()
@@ -79,19 +102,22 @@ async def build_proxy(settings: Settings, engine: Engine, database: DatabaseSetu
             config.invalidate()
 
         tasks.append(asyncio.create_task(database.until_ready(engine, settings, ready), name="database-setup"))
-    return Runtime(app=proxy, store=store, recorder=recorder, session=session, tasks=tasks)
+    return Runtime(app=proxy, store=store, gate=gate, session=session, recorder=recorder, tasks=tasks)
 
 
-async def build_admin(settings: Settings, engine: Engine, database: DatabaseSetup) -> Runtime:
+async def build_admin(settings: Settings, engine: Engine, database: DatabaseSetup | None = None) -> Runtime:
     """The admin app and the retention task (call inside the running event loop)."""
     from gateway.admin.app import create_admin_app
 
+    database = database or DatabaseSetup()
     store = _store(settings)
-    ctx = Context(settings=settings, store=store, engine=engine, database=database)
+    session = make_session()
+    gate = await _gate(settings, store, session)
+    ctx = Context(settings=settings, store=store, engine=engine, database=database, gate=gate)
     tasks = [asyncio.create_task(_retention_loop(engine, settings), name="retention")]
     if not database.ready:
         tasks.append(asyncio.create_task(database.until_ready(engine, settings, lambda: None), name="database-setup"))
-    return Runtime(app=create_admin_app(ctx), store=store, tasks=tasks)
+    return Runtime(app=create_admin_app(ctx), store=store, gate=gate, session=session, tasks=tasks)
 
 
 def _spend(engine: Engine, key_id: str, since: float | None) -> float:

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 log = logging.getLogger("gateway.store")
 
@@ -43,12 +43,39 @@ end
 return out
 """
 
+# A lease set (KEYS[1], ticket -> expiry ms): drop expired leases, then add ARGV[1] if fewer than
+# ARGV[2] remain. Returns {1 if granted, leases held after}.
+_LEASE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local n = redis.call('ZCARD', KEYS[1])
+if n >= tonumber(ARGV[2]) then return {0, n} end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+return {1, n + 1}
+"""
+
+# Reserve ARGV[1] on the counter KEYS[1] unless that takes it past ARGV[2]; the counter expires
+# with its window (ARGV[3] ms). Returns {1 if reserved, the counter after}.
+_RESERVE = """
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local amount = tonumber(ARGV[1])
+if cur + amount > tonumber(ARGV[2]) then return {0, cur} end
+local total = redis.call('INCRBY', KEYS[1], amount)
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return {1, total}
+"""
+
 
 class Store(Protocol):
     async def count_and_read(self, counter: str | None, ttl_s: float, keys: list[str]) -> tuple[int, list[bytes | None]]: ...
     async def incr_existing(self, keys: list[str], amount: float) -> list[bool]: ...
     async def incr_float(self, key: str, amount: float, ttl_s: float | None = None) -> float: ...
     async def get(self, key: str) -> bytes | None: ...
+    async def lease(self, key: str, ticket: str, limit: int, ttl_s: float) -> tuple[bool, int]: ...
+    async def unlease(self, key: str, ticket: str) -> None: ...
+    async def leases(self, key: str) -> int: ...
+    async def renew(self, held: list[tuple[str, str]], ttl_s: float) -> None: ...
+    async def reserve(self, key: str, amount: int, limit: int, ttl_s: float) -> tuple[bool, int]: ...
     async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool: ...
     async def publish(self, channel: str, message: str) -> None: ...
     async def subscribe(self, channel: str, listener: Listener) -> None: ...
@@ -110,6 +137,41 @@ class LocalStore:
         if value is None:
             return None
         return value if isinstance(value, bytes) else str(value).encode()
+
+    def _lease_set(self, key: str) -> dict[str, float]:
+        now = time.monotonic()
+        held = self._live(key)
+        if not isinstance(held, dict):
+            held = {}
+            self._data[key] = (held, None)
+        for ticket in [t for t, until in held.items() if until <= now]:
+            del held[ticket]
+        return held
+
+    async def lease(self, key: str, ticket: str, limit: int, ttl_s: float) -> tuple[bool, int]:
+        held = self._lease_set(key)
+        if len(held) >= limit:
+            return False, len(held)
+        held[ticket] = time.monotonic() + ttl_s
+        return True, len(held)
+
+    async def unlease(self, key: str, ticket: str) -> None:
+        self._lease_set(key).pop(ticket, None)
+
+    async def leases(self, key: str) -> int:
+        return len(self._lease_set(key))
+
+    async def renew(self, held: list[tuple[str, str]], ttl_s: float) -> None:
+        for key, ticket in held:
+            leases = self._lease_set(key)
+            if ticket in leases:
+                leases[ticket] = time.monotonic() + ttl_s
+
+    async def reserve(self, key: str, amount: int, limit: int, ttl_s: float) -> tuple[bool, int]:
+        current = int(float(self._live(key) or 0))  # type: ignore[arg-type]
+        if current + amount > limit:
+            return False, current
+        return True, int(await self.incr_float(key, amount, ttl_s))
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool:
         if only_if_absent and self._live(key) is not None:
@@ -173,10 +235,20 @@ class RedisStore:
         self._prefix = prefix
         self._count_and_read = self._redis.register_script(_COUNT_AND_READ)
         self._incr_existing = self._redis.register_script(_INCR_EXISTING)
+        self._lease = self._redis.register_script(_LEASE)
+        self._reserve = self._redis.register_script(_RESERVE)
+        self._scripts: dict[str, Any] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
     def _k(self, key: str) -> str:
         return self._prefix + key
+
+    async def run_script(self, script: str, keys: list[str], args: list[str | int | float]) -> Any:
+        """Run a Lua script atomically; `keys` get this store's prefix (so does ARGV[1], a channel name)."""
+        runner = self._scripts.get(script)
+        if runner is None:
+            runner = self._scripts[script] = self._redis.register_script(script)
+        return await runner(keys=[self._k(k) for k in keys], args=[self._k(str(args[0])), *args[1:]])
 
     async def count_and_read(self, counter: str | None, ttl_s: float, keys: list[str]) -> tuple[int, list[bytes | None]]:
         names = ([self._k(counter)] if counter is not None else []) + [self._k(k) for k in keys]
@@ -199,6 +271,29 @@ class RedisStore:
     async def get(self, key: str) -> bytes | None:
         value: bytes | None = await self._redis.get(self._k(key))
         return value
+
+    async def lease(self, key: str, ticket: str, limit: int, ttl_s: float) -> tuple[bool, int]:
+        now_ms = int(time.time() * 1000)
+        out = await self._lease(keys=[self._k(key)], args=[ticket, limit, now_ms, now_ms + max(1, int(ttl_s * 1000))])
+        return bool(out[0]), int(out[1])
+
+    async def unlease(self, key: str, ticket: str) -> None:
+        await self._redis.zrem(self._k(key), ticket)
+
+    async def leases(self, key: str) -> int:
+        return int(await self._redis.zcount(self._k(key), int(time.time() * 1000), "+inf"))
+
+    async def renew(self, held: list[tuple[str, str]], ttl_s: float) -> None:
+        until = int((time.time() + ttl_s) * 1000)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, ticket in held:
+                pipe.zadd(self._k(key), {ticket: until}, xx=True)
+                pipe.pexpireat(self._k(key), until)
+            await pipe.execute()
+
+    async def reserve(self, key: str, amount: int, limit: int, ttl_s: float) -> tuple[bool, int]:
+        out = await self._reserve(keys=[self._k(key)], args=[amount, limit, max(1, int(ttl_s * 1000))])
+        return bool(out[0]), int(out[1])
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool:
         px = None if ttl_s is None else max(1, int(ttl_s * 1000))
@@ -276,6 +371,21 @@ class FallbackStore:
 
     async def get(self, key: str) -> bytes | None:
         return cast("bytes | None", await self._call("get", key))
+
+    async def lease(self, key: str, ticket: str, limit: int, ttl_s: float) -> tuple[bool, int]:
+        return cast("tuple[bool, int]", await self._call("lease", key, ticket, limit, ttl_s))
+
+    async def unlease(self, key: str, ticket: str) -> None:
+        await self._call("unlease", key, ticket)
+
+    async def leases(self, key: str) -> int:
+        return cast("int", await self._call("leases", key))
+
+    async def renew(self, held: list[tuple[str, str]], ttl_s: float) -> None:
+        await self._call("renew", held, ttl_s)
+
+    async def reserve(self, key: str, amount: int, limit: int, ttl_s: float) -> tuple[bool, int]:
+        return cast("tuple[bool, int]", await self._call("reserve", key, amount, limit, ttl_s))
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None, only_if_absent: bool = False) -> bool:
         return cast("bool", await self._call("set", key, value, ttl_s, only_if_absent))

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic.dataclasses import dataclass  # the /api/system answers: pydantic schemas without a second copy
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 import gateway
 from common.db import database_up
 from gateway.cli.resources import GpuInfo, read_gpus
 from gateway.context import Context
+from gateway.metrics import KEY_WINDOW_TOKENS
+from gateway.models import Key
 from gateway.upstream import api_url
 
 _PROBE_TIMEOUT = httpx.Timeout(3.0)
@@ -137,6 +141,39 @@ async def snapshot(ctx: Context, http: httpx.AsyncClient) -> SystemStatus:
         database=DatabaseInfo(ok=db_ok, kind="sqlite" if ctx.settings.storage.is_sqlite else "postgresql"),
         redis=redis,
     )
+
+
+def _share_keys(ctx: Context, active: list[str]) -> list[Key]:
+    """Keys the live view shows: those waiting or in flight here, and those with a concurrency or token limit."""
+    with Session(ctx.engine) as db:
+        query = select(Key).where(or_(col(Key.key_id).in_(active), col(Key.token_limit_over_time) > 0,
+                                      col(Key.max_concurrent_requests) > 0), col(Key.revoked).is_(False))
+        return list(db.exec(query).all())
+
+
+async def share(ctx: Context) -> dict[str, Any]:
+    """The live fair-share view: per provider and deployment slots, in flight, queue depth and waits;
+    per key in flight, queued and tokens in its window. Slot numbers are this gateway process's."""
+    if ctx.gate is None:
+        return {"enabled": False, "providers": [], "keys": []}
+    view = await ctx.gate.scheduler.snapshot()
+    local = {k["keyId"]: k for k in view["keys"]}
+    rows = []
+    for key in await asyncio.to_thread(_share_keys, ctx, list(local)):
+        tokens = await ctx.gate.quotas.tokens_used(key)
+        if tokens is not None:
+            KEY_WINDOW_TOKENS.labels(key.key_id).set(tokens)
+        here = local.get(key.key_id, {})
+        rows.append({
+            "keyId": key.key_id, "name": key.name, "priority": key.priority,
+            "inFlight": here.get("inFlight", 0), "queued": here.get("queued", 0),
+            "concurrent": await ctx.gate.quotas.in_flight(key) if key.max_concurrent_requests else None,
+            "maxConcurrentRequests": key.max_concurrent_requests,
+            "tokensThisWindow": tokens, "tokenLimitOverTime": key.token_limit_over_time,
+            "tokenLimitUnit": key.token_limit_unit,
+        })
+    rows.sort(key=lambda r: (-(r["inFlight"] + r["queued"]), r["name"]))
+    return {**view, "keys": rows}
 
 
 def _candidates(url: str) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 
 from common.usage import TokenUsage
+from gateway.context_limit import overflow_error
 from gateway.errors import GatewayError
 
 
@@ -92,6 +93,8 @@ def upstream_client_error(status: int, raw: bytes) -> GatewayError:
     try:
         payload = json.loads(raw)
         err = payload.get("error")
+        if isinstance(err, dict) and (overflow := overflow_error(err)) is not None:
+            return overflow
         message = err.get("message") if isinstance(err, dict) else str(err or payload)
     except ValueError:
         message = raw.decode(errors="replace")[:500]

@@ -50,7 +50,7 @@ native_up() {
         LLAMA_HOST=127.0.0.1 LLAMA_PORT="$LLAMA_HOST_PORT" RENDERED_TEMPLATE="$RUN_DIR/chat_template.jinja2" \
         ./llama_entrypoint.sh
     spawn gateway env LLAMA_URL="http://127.0.0.1:$LLAMA_HOST_PORT" .venv/bin/python -m gateway
-    spawn dictachat env GATEWAY_URL="http://127.0.0.1:$BRICKSLLM_PROXY_PORT" \
+    spawn dictachat env GATEWAY_URL="http://127.0.0.1:$BRICKSLLM_PROXY_PORT" CHAT_TEMPLATE_FILE="$RUN_DIR/chat_template.jinja2" \
         GATEWAY_ADMIN_URL="http://127.0.0.1:$BRICKSLLM_ADMIN_PORT" REFLEX_BUN_PATH="$bun" \
         REFLEX_TELEMETRY_ENABLED=false REFLEX_CHECK_LATEST_VERSION=false \
         .venv/bin/reflex run --env prod --frontend-port "$DICTACHAT_PORT" --backend-port "$DICTACHAT_PORT" \

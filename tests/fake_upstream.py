@@ -2,8 +2,11 @@
 
 Markers in the last user message pick the script: `[reasoning]`, `[tool:NAME {json}]`, `[slow]`,
 `[error]`, `[cut]`, `[xss]`, `[long]`, `[chunks:N]` (N answer chunks, no thinking), `[delay:S]` (wait S seconds
-before answering), `[status:N]` (an HTML error page with status N); Hebrew in the question gets a Hebrew answer.
-Run: `python -m tests.fake_upstream --port N [--name NAME]`.
+before answering), `[pace:S]` (spread the answer over S seconds), `[hold]` (wait until POST /_release),
+`[status:N]` (an HTML error page with status N); Hebrew in the question gets a Hebrew answer.
+`--slots N` makes it a llama-server stand-in: N requests at a time, the rest wait first-come-first-served,
+and `GET /props` reports `total_slots`.
+Run: `python -m tests.fake_upstream --port N [--name NAME] [--slots N]`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ _HEBREW = re.compile(r"[\u0590-\u05FF]")
 _CHUNKS = re.compile(r"\[chunks:(\d+)\]")
 _DELAY = re.compile(r"\[delay:([\d.]+)\]")
 _STATUS = re.compile(r"\[status:(\d{3})\]")
+_PACE = re.compile(r"\[pace:([\d.]+)\]")
 
 
 @dataclass
@@ -32,6 +36,11 @@ class Stats:
     active_streams: int = 0
     completed_streams: int = 0
     cancelled_streams: int = 0
+    active: int = 0
+    peak_active: int = 0
+    waiting: int = 0  # requests queued here for a slot
+    peak_waiting: int = 0
+    served: list[str] = field(default_factory=list)  # last user message of each request, in the order served
 
 
 @dataclass
@@ -101,6 +110,10 @@ def build_script(messages: list[dict], request_number: int = 0) -> Script:
         script.delay_s = 0.15
     if "[cut]" in question:
         script.cut_after = 5
+    pace = _PACE.search(question)
+    if pace:
+        deltas = len(_words(script.thinking)) + len(script.answer_parts) + 5 if script.thinking else len(script.answer_parts) + 2
+        script.delay_s = float(pace.group(1)) / deltas
     return script
 
 
@@ -122,9 +135,12 @@ def _chunk(cid: str, model: str, delta: dict, finish: str | None = None) -> dict
 class Upstream:
     """The aiohttp application and its counters."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, slots: int = 0) -> None:
         self.name = name
         self.stats = Stats()
+        self.slots = slots
+        self._slots = asyncio.Semaphore(slots) if slots else None  # FIFO, like llama-server's queue
+        self._released = asyncio.Event()
         self.app = web.Application()
         self.app.add_routes(
             [
@@ -135,6 +151,8 @@ class Upstream:
                 web.post("/chat/completions", self.chat),
                 web.get("/_stats", self.get_stats),
                 web.post("/_reset", self.reset),
+                web.post("/_release", self.release),
+                web.get("/props", self.props),
             ]
         )
 
@@ -153,18 +171,64 @@ class Upstream:
                 "active_streams": s.active_streams,
                 "completed_streams": s.completed_streams,
                 "cancelled_streams": s.cancelled_streams,
+                "active": s.active,
+                "peak_active": s.peak_active,
+                "peak_waiting": s.peak_waiting,
+                "served": s.served,
             }
         )
 
     async def reset(self, _: web.Request) -> web.Response:
         self.stats = Stats()
+        self._released = asyncio.Event()
         return web.json_response({"ok": True})
+
+    async def release(self, _: web.Request) -> web.Response:
+        """Let every `[hold]` request (now and later) answer."""
+        self._released.set()
+        return web.json_response({"ok": True})
+
+    async def props(self, _: web.Request) -> web.Response:
+        if not self.slots:
+            return web.json_response({"error": {"message": "no /props here"}}, status=404)
+        return web.json_response({"total_slots": self.slots, "model_alias": MODEL,
+                                  "default_generation_settings": {"n_ctx": 4096}})
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.stats.requests.append({"body": body, "headers": {k.lower(): v for k, v in request.headers.items()}})
+        if self._slots is None:
+            return await self._serve(request, body)
+        stats = self.stats
+        if not self._slots.locked():
+            await self._slots.acquire()
+        else:  # every slot busy: this request queues here, as on llama-server
+            stats.waiting += 1
+            stats.peak_waiting = max(stats.peak_waiting, stats.waiting)
+            try:
+                await self._slots.acquire()
+            finally:
+                stats.waiting -= 1
+        try:
+            return await self._serve(request, body)
+        finally:
+            self._slots.release()
+
+    async def _serve(self, request: web.Request, body: dict) -> web.StreamResponse:
+        stats = self.stats
+        stats.active += 1
+        stats.peak_active = max(stats.peak_active, stats.active)
+        try:
+            return await self._answer(request, body)
+        finally:
+            stats.active -= 1
+
+    async def _answer(self, request: web.Request, body: dict) -> web.StreamResponse:
         messages = body.get("messages") or []
         question = _last_user(messages)
+        self.stats.served.append(question)
+        if "[hold]" in question:
+            await self._released.wait()
         if "[error]" in question:
             return web.json_response({"error": {"message": "scripted failure", "type": "server_error"}}, status=500)
         status = _STATUS.search(question)
@@ -262,8 +326,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--name", default="upstream")
+    parser.add_argument("--slots", type=int, default=0, help="answer N requests at a time, like llama-server --parallel N")
     args = parser.parse_args()
-    web.run_app(Upstream(args.name).app, host=args.host, port=args.port, print=None, access_log=None)
+    web.run_app(Upstream(args.name, args.slots).app, host=args.host, port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,20 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+def write_gguf(path: Path, template: str | None) -> Path:
+    """A metadata-only GGUF file (with `tokenizer.chat_template` when given), written with the `gguf` package."""
+    from gguf import GGUFWriter
+
+    writer = GGUFWriter(path, arch="llama")
+    if template is not None:
+        writer.add_chat_template(template)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,11 +78,12 @@ class Child:
     env: dict[str, str]
     log_path: Path
     proc: subprocess.Popen | None = None
+    cwd: Path = ROOT
 
     def start(self) -> Child:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(self.args, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         return self
 
@@ -97,10 +112,15 @@ class Upstream:
     def reset(self) -> None:
         httpx.post(self.url + "/_reset", timeout=5)
 
+    def release(self) -> None:
+        """Let the `[hold]` requests answer."""
+        httpx.post(self.url + "/_release", timeout=5)
 
-def start_upstream(log_dir: Path, name: str = "upstream", port: int | None = None) -> Upstream:
+
+def start_upstream(log_dir: Path, name: str = "upstream", port: int | None = None, slots: int = 0) -> Upstream:
+    """The scripted upstream; `slots` > 0 makes it a llama-server stand-in with that many slots."""
     port = port or free_port()
-    child = Child([sys.executable, "-m", "tests.fake_upstream", "--port", str(port), "--name", name],
+    child = Child([sys.executable, "-m", "tests.fake_upstream", "--port", str(port), "--name", name, "--slots", str(slots)],
                   dict(os.environ), log_dir / f"{name}-{port}.log").start()
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/health", 30, child.proc)
@@ -130,8 +150,8 @@ class Gateway:
 
 
 def start_gateway(log_dir: Path, database_url: str, llama_url: str, redis_url: str = "", redis_prefix: str = "",
-                  **extra_env: str) -> Gateway:
-    """Start a gateway on free ports and wait until both APIs answer."""
+                  code: Path = ROOT, **extra_env: str) -> Gateway:
+    """Start a gateway (from the source tree `code`) on free ports and wait until both APIs answer."""
     proxy_port, admin_port = free_port(), free_port()
     admin_pass = "test-admin-" + uuid.uuid4().hex[:8]
     frontend_key = "sk-test-frontend-" + uuid.uuid4().hex[:8]
@@ -149,7 +169,7 @@ def start_gateway(log_dir: Path, database_url: str, llama_url: str, redis_url: s
         "EVENT_FLUSH_INTERVAL_S": "0.2",
         **extra_env,
     }
-    child = Child([sys.executable, "-m", "gateway"], env, log_dir / f"gateway-{proxy_port}.log").start()
+    child = Child([sys.executable, "-m", "gateway"], env, log_dir / f"gateway-{proxy_port}.log", cwd=code).start()
     proxy_url, admin_url = f"http://127.0.0.1:{proxy_port}", f"http://127.0.0.1:{admin_port}"
     try:
         wait_http(admin_url + "/api/health", 90, child.proc)

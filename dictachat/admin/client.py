@@ -36,6 +36,12 @@ class KeyInfo(TypedDict, total=False):
     allowedModels: list[str]
     shouldLogRequest: bool
     shouldLogResponse: bool
+    maxConcurrentRequests: int
+    tokenLimitOverTime: int
+    tokenLimitUnit: str
+    maxQueueWaitInSeconds: float
+    priority: int
+    reasoningBudgetTokens: int
 
 
 class EventInfo(TypedDict, total=False):
@@ -257,6 +263,10 @@ class AdminClient:
     # System
     async def system(self) -> JSON:
         return await self._call("GET", "/api/system") or {}
+
+    async def scheduler(self) -> JSON:
+        """The live fair share: slots, in flight and queues per provider and per key."""
+        return await self._call("GET", "/api/system/scheduler") or {}
 
     async def test_connection(self, url: str = "", apikey: str = "", setting_id: str = "") -> ConnectionResult:
         """Time a call to an upstream URL, or to a stored provider setting's URL with its own key."""

@@ -3,7 +3,9 @@
 Pure Python, no I/O: `SSEDecoder` splits the byte stream into `data:` payloads and
 `StreamParser` turns each payload into events. `<think>` tags may arrive split across chunks,
 may be left unclosed, or the opening tag may live in the prompt template (only `</think>` is
-streamed); thinking may also arrive as `reasoning_content` deltas.
+streamed; when the chat knows the template opens it, thinking streams as such from the first
+token); thinking may also arrive as `reasoning_content` deltas. Tool calls come as `tool_calls`
+deltas or, when the server leaves them in the text, as `<tool_call>{...}</tool_call>`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,11 @@ from common.usage import TokenUsage
 
 OPEN_TAG = "<think>"
 CLOSE_TAG = "</think>"
+CALL_OPEN = "<tool_call>"
+CALL_CLOSE = "</tool_call>"
 DONE = "[DONE]"
+TEXT_CALL_INDEX = 1000  # indices of calls parsed from text, apart from the server's own `tool_calls`
+UNREADABLE_CALL = "unreadable_tool_call"  # the name a call gets when its text could not be read
 
 
 @dataclass(frozen=True)
@@ -37,11 +43,26 @@ class Rethink:
 
 
 @dataclass(frozen=True)
+class Unthink:
+    """What streamed as thinking (the template was expected to open it) was the answer: no `</think>` came."""
+
+
+@dataclass(frozen=True)
 class ToolCallDelta:
     index: int
     id: str = ""
     name: str = ""
     arguments: str = ""
+
+
+@dataclass(frozen=True)
+class TextToolCall:
+    """A whole `<tool_call>` the model wrote in its answer; `error` says why it could not be read."""
+
+    index: int
+    name: str
+    arguments: str
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,7 +78,7 @@ class StreamError:
     code: str = ""
 
 
-Event = ThinkingDelta | AnswerDelta | Rethink | ToolCallDelta | TokenUsage | Finish | StreamError
+Event = ThinkingDelta | AnswerDelta | Rethink | Unthink | ToolCallDelta | TextToolCall | TokenUsage | Finish | StreamError
 
 
 class SSEDecoder:
@@ -100,13 +121,28 @@ def _partial_tag_suffix(text: str, tags: tuple[str, ...]) -> int:
 
 
 class ThinkSplitter:
-    """Split streamed `content` into thinking and answer text at `<think>` / `</think>`."""
+    """Split streamed `content` into thinking and answer text at `<think>` / `</think>`.
 
-    def __init__(self) -> None:
-        self.in_think = False
-        self.seen_open = False
+    `starts_open`: the prompt template opened `<think>`, so the text starts as thinking until `</think>`;
+    if the stream ends without one, or the server turns out to split the thinking off itself, what was
+    taken for thinking is given back as answer (`Unthink`).
+    """
+
+    def __init__(self, starts_open: bool = False) -> None:
+        self.in_think = self.seen_open = starts_open
+        self._assumed: list[str] | None = [] if starts_open else None  # thinking not yet confirmed by `</think>`
         self._pending = ""
         self._answer_so_far: list[str] = []
+
+    def unassume(self) -> list[Event]:
+        """The opened `<think>` was not the model's: hand back what streamed as thinking as answer text."""
+        assumed, self._assumed = self._assumed, None
+        if assumed is None:
+            return []
+        self.in_think = False
+        self.seen_open = False
+        text, self._pending = "".join(assumed) + self._pending, ""
+        return [Unthink(), *self.feed(text)]
 
     def feed(self, text: str) -> list[Event]:
         events: list[Event] = []
@@ -119,6 +155,7 @@ class ThinkSplitter:
                     break
                 self._emit(events, rest[:idx])
                 self.in_think = False
+                self._assumed = None  # the model closed the thinking the template opened
                 rest = rest[idx + len(CLOSE_TAG):]
                 continue
             open_idx = rest.find(OPEN_TAG)
@@ -149,9 +186,10 @@ class ThinkSplitter:
             self._pending = rest[len(rest) - keep:]
         return events
 
-    def close(self) -> list[Event]:
-        """End of stream: a half tag left over is plain text of the current kind."""
-        events: list[Event] = []
+    def close(self, cut: bool = False) -> list[Event]:
+        """End of stream: a half tag left over is plain text of the current kind. Thinking the template
+        opened and the model never closed was the answer, unless the answer was `cut` (length limit)."""
+        events = self.unassume() if self._assumed is not None and not cut else []
         self._emit(events, self._pending)
         self._pending = ""
         return events
@@ -160,6 +198,8 @@ class ThinkSplitter:
         if not text:
             return
         if self.in_think:
+            if self._assumed is not None:
+                self._assumed.append(text)
             events.append(ThinkingDelta(text))
         else:
             events.append(AnswerDelta(text))
@@ -167,11 +207,72 @@ class ThinkSplitter:
                 self._answer_so_far.append(text)
 
 
-class StreamParser:
-    """Turn chat-completion chunk payloads into events."""
+class ToolCallSplitter:
+    """Take `<tool_call>{"name": ..., "arguments": {...}}</tool_call>` out of answer text, across chunks."""
 
     def __init__(self) -> None:
-        self._think = ThinkSplitter()
+        self._inside: list[str] | None = None  # the call's text while inside the tags
+        self._pending = ""
+        self._count = 0
+
+    def feed(self, text: str) -> list[Event]:
+        events: list[Event] = []
+        rest, self._pending = self._pending + text, ""
+        while rest:
+            if self._inside is not None:
+                idx = rest.find(CALL_CLOSE)
+                if idx < 0:
+                    keep = _partial_tag_suffix(rest, (CALL_CLOSE,))
+                    self._inside.append(rest[: len(rest) - keep])
+                    self._pending = rest[len(rest) - keep:]
+                    return events
+                self._inside.append(rest[:idx])
+                events.append(self._call("".join(self._inside)))
+                self._inside = None
+                rest = rest[idx + len(CALL_CLOSE):]
+                continue
+            idx = rest.find(CALL_OPEN)
+            if idx < 0:
+                keep = _partial_tag_suffix(rest, (CALL_OPEN,))
+                if rest[: len(rest) - keep]:
+                    events.append(AnswerDelta(rest[: len(rest) - keep]))
+                self._pending = rest[len(rest) - keep:]
+                return events
+            if idx:
+                events.append(AnswerDelta(rest[:idx]))
+            self._inside = []
+            rest = rest[idx + len(CALL_OPEN):]
+        return events
+
+    def close(self) -> list[Event]:
+        """End of stream: an unclosed call is still a call (read or reported); a half tag is text."""
+        rest, self._pending = self._pending, ""
+        if self._inside is not None:
+            inside, self._inside = "".join(self._inside) + rest, None
+            return [self._call(inside)]
+        return [AnswerDelta(rest)] if rest else []
+
+    def _call(self, raw: str) -> TextToolCall:
+        index = TEXT_CALL_INDEX + self._count
+        self._count += 1
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return TextToolCall(index, UNREADABLE_CALL, json.dumps({"text": raw.strip()}, ensure_ascii=False),
+                                f"the <tool_call> is not valid JSON ({exc.msg} at character {exc.pos})")
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            return TextToolCall(index, UNREADABLE_CALL, json.dumps({"text": raw.strip()}, ensure_ascii=False),
+                                'the <tool_call> must be a JSON object {"name": ..., "arguments": {...}}')
+        args = data.get("arguments", data.get("parameters", {}))
+        return TextToolCall(index, data["name"], args if isinstance(args, str) else json.dumps(args, ensure_ascii=False))
+
+
+class StreamParser:
+    """Turn chat-completion chunk payloads into events; `starts_in_thinking` when the template opens `<think>`."""
+
+    def __init__(self, starts_in_thinking: bool = False) -> None:
+        self._think = ThinkSplitter(starts_in_thinking)
+        self._calls = ToolCallSplitter()
         self.done = False
 
     @property
@@ -200,9 +301,10 @@ class StreamParser:
             delta = choice.get("delta") or {}
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if reasoning:
+                events.extend(self._answers(self._think.unassume()))  # the server splits thinking off itself
                 events.append(ThinkingDelta(reasoning))
             if delta.get("content"):
-                events.extend(self._think.feed(delta["content"]))
+                events.extend(self._answers(self._think.feed(delta["content"])))
             for call in delta.get("tool_calls") or []:
                 fn = call.get("function") or {}
                 events.append(
@@ -214,7 +316,8 @@ class StreamParser:
                     )
                 )
             if choice.get("finish_reason"):
-                events.extend(self._think.close())
+                events.extend(self._answers(self._think.close(cut=choice["finish_reason"] == "length")))
+                events.extend(self._calls.close())
                 events.append(Finish(choice["finish_reason"]))
         usage = TokenUsage.of(chunk)
         if usage is not None:
@@ -223,7 +326,14 @@ class StreamParser:
 
     def close(self) -> list[Event]:
         """End of stream: flush text held back while waiting to see if it was a tag."""
-        return self._think.close()
+        return [*self._answers(self._think.close(cut=True)), *self._calls.close()]
+
+    def _answers(self, events: list[Event]) -> list[Event]:
+        """Pass answer text through the `<tool_call>` splitter; other events as they are."""
+        out: list[Event] = []
+        for event in events:
+            out.extend(self._calls.feed(event.text) if isinstance(event, AnswerDelta) else [event])
+        return out
 
 
 class ToolCallAccumulator:
@@ -231,6 +341,14 @@ class ToolCallAccumulator:
 
     def __init__(self) -> None:
         self._calls: dict[int, dict[str, str]] = {}
+        self.errors: dict[str, str] = {}  # call id → why the call written in the text could not be read
+
+    def add_text_call(self, call: TextToolCall) -> None:
+        """A whole call the model wrote as `<tool_call>` text."""
+        call_id = f"call_text_{call.index - TEXT_CALL_INDEX}"
+        self._calls[call.index] = {"id": call_id, "name": call.name, "arguments": call.arguments}
+        if call.error:
+            self.errors[call_id] = call.error
 
     def add(self, delta: ToolCallDelta) -> None:
         call = self._calls.setdefault(delta.index, {"id": "", "name": "", "arguments": ""})

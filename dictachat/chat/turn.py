@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.usage import TokenUsage
-from dictachat.chat.stream import AnswerDelta, Event, Finish, Rethink, StreamError, ThinkingDelta, ToolCallDelta
+from dictachat.chat.stream import (
+    AnswerDelta,
+    Event,
+    Finish,
+    Rethink,
+    StreamError,
+    TextToolCall,
+    ThinkingDelta,
+    ToolCallDelta,
+    Unthink,
+)
 from dictachat.tools import ToolOutcome
 
 
@@ -69,6 +79,7 @@ class TurnBuilder:
         self._clock = clock
         self._rows: list[dict[str, Any]] = []
         self._round: dict[str, Any] = {}
+        self._round_first_block = 0
         self._thinking: Block | None = None
         self._thinking_started = 0.0
         self._round_start = 0.0
@@ -81,6 +92,7 @@ class TurnBuilder:
     def start_round(self) -> None:
         self._round = {"role": "assistant", "content": "", "reasoning": "", "tool_calls": [], "meta": {}}
         self._rows.append(self._round)
+        self._round_first_block = len(self.view.blocks)
         self._thinking = None
         self._first_token = None
         self._round_start = self._clock()
@@ -95,13 +107,15 @@ class TurnBuilder:
             self.view.content = self.view.content[: len(self.view.content) - len(self._round["content"])]
             self._round["content"] = ""
             self._add_thinking(event.text, started=self._round_start)
+        elif isinstance(event, Unthink):
+            self._drop_thinking()
         elif isinstance(event, AnswerDelta):
             self._tick()
             self._end_thinking()
             text = event.text.lstrip() if not self.view.content else event.text
             self.view.content += text
             self._round["content"] += text
-        elif isinstance(event, ToolCallDelta):
+        elif isinstance(event, ToolCallDelta | TextToolCall):
             self._tick()
             self._end_thinking()
         elif isinstance(event, TokenUsage):
@@ -177,6 +191,14 @@ class TurnBuilder:
             text = text.lstrip()
         self._thinking.text += text
         self._round["reasoning"] += text
+
+    def _drop_thinking(self) -> None:
+        """This round's thinking was the answer after all: take its block out."""
+        self._thinking = None
+        mine = self.view.blocks[self._round_first_block:]
+        self.view.blocks[self._round_first_block:] = [b for b in mine if b.kind != "thinking"]
+        self._round["reasoning"] = ""
+        self._round["meta"].pop("thinking_s", None)
 
     def _end_thinking(self) -> None:
         block, self._thinking = self._thinking, None

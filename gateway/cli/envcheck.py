@@ -30,7 +30,7 @@ PORTS: dict[str, tuple[str, ...]] = {
 EXPORTS = ("LLAMA_HOST_PORT", "BRICKSLLM_ADMIN_PORT", "BRICKSLLM_PROXY_PORT", "DICTACHAT_PORT",
            "POSTGRESQL_HOST_PORT", "REDIS_HOST_PORT", "HF_REPO", "HF_FILE", "HF_FILE_SHA256", "LOCAL_MODEL_PATH",
            "CONTEXT_SIZE", "N_GPU_LAYERS", "LLAMA_PARALLEL", "SYSTEM_PROMPT", "ADMIN_PASS", "FRONTEND_API_KEY",
-           "LLAMA_API_KEY", "DATABASE_URL", "REDIS_URL")
+           "LLAMA_API_KEY", "DATABASE_URL", "REDIS_URL", "CHAT_TEMPLATE", "REASONING_BUDGET")
 
 
 def _names(mode: str, table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
-from common.time_units import COST_UNITS, RATE_UNITS, parse_duration
+from common.time_units import COST_UNITS, RATE_UNITS, TOKEN_UNITS, parse_duration
 from gateway.errors import GatewayError
 from gateway.jsonsql import has_all
 from gateway.keys import generate_raw_key, hash_key, key_hint
@@ -38,6 +38,9 @@ def validate_key(key: Key) -> None:
         ("costLimitInUsdOverTime", key.cost_limit_in_usd_over_time),
         ("rateLimitOverTime", key.rate_limit_over_time),
         ("cacheConfig.ttl", key.cache_ttl_s),
+        ("maxConcurrentRequests", key.max_concurrent_requests),
+        ("tokenLimitOverTime", key.token_limit_over_time),
+        ("maxQueueWaitInSeconds", key.max_queue_wait_s),
     ):
         if value < 0:
             raise GatewayError(400, f"{field}: must not be negative")
@@ -46,6 +49,9 @@ def validate_key(key: Key) -> None:
         "costLimitInUsdUnit", key.cost_limit_in_usd_unit, COST_UNITS,
         key.cost_limit_in_usd_over_time, "costLimitInUsdOverTime",
     )
+    _check_unit("tokenLimitUnit", key.token_limit_unit, TOKEN_UNITS, key.token_limit_over_time, "tokenLimitOverTime")
+    if key.priority < 1:
+        raise GatewayError(400, "priority: must be at least 1 (a weight: 2 gets twice the share of 1)")
     for index, rule in enumerate(key.allowed_paths):
         if not rule.get("path") or not rule.get("method"):
             raise GatewayError(400, f"allowedPaths.{index}: needs both 'path' and 'method'")

@@ -8,7 +8,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
 from starlette.requests import ClientDisconnect, Request
@@ -17,7 +16,8 @@ from starlette.types import Send
 
 from common.settings import Settings
 from common.usage import TokenUsage
-from gateway import access, cache, cost, metrics
+from gateway import access, cache, cost, metrics, reasoning_budget
+from gateway.admission import Admission, Gate
 from gateway.config import ConfigCache, Provider
 from gateway.errors import GatewayError, error_body
 from gateway.event import ProxyEvent
@@ -25,6 +25,7 @@ from gateway.events import EventRecorder, clean
 from gateway.limits import Limiter
 from gateway.models import Key
 from gateway.proxy import plan as plans
+from gateway.proxy.disconnect import ClientGone, unless_gone
 from gateway.proxy.request import Arrival, ChatBody, ProxyRequest, read_body, request_timeout
 from gateway.routing import Deployments
 from gateway.store import Store
@@ -65,8 +66,10 @@ class Outcome:
     response: list[bytes] | None = None
     cache_hit: bool = False
     streaming: aiohttp.ClientResponse | None = None  # an upstream stream, released once the run ends
+    admission: Admission = field(default_factory=Admission)  # the key's quotas and the model slot it holds
 
-    def fail(self, status: int, error: str) -> None:
+    def settle(self, status: int, error: str = "") -> None:
+        """What the request came to, as far as known now (a stream settles again when it ends)."""
         self.status, self.error = status, error
 
     def event(self, arrival: Arrival, price: float) -> ProxyEvent:
@@ -94,6 +97,7 @@ class Outcome:
             time_to_first_token_ms=ttft,
             cache_hit=self.cache_hit,
             upstream=clean(self.upstream, 1024),
+            queue_wait_ms=self.admission.queue_wait_ms,
             error=clean(self.error, 4000),
             request=clean(self.raw.decode(errors="replace")) if logs_request else None,
             response=clean(b"".join(self.response or ()).decode(errors="replace")) if logs_response else None,
@@ -101,11 +105,16 @@ class Outcome:
 
 
 class Forwarder:
-    """The domain flow behind every chat endpoint of the proxy; each step is one method, named for its job."""
+    """The domain flow behind every chat endpoint of the proxy; each step is one method, named for its job.
+
+    A new check goes where it belongs in `run`: on the request alone in `_parse` (it raises a GatewayError),
+    on capacity before the upstream between `_admit` and `_forward`; the accounting needs nothing from it.
+    """
 
     def __init__(self, settings: Settings, config: ConfigCache, store: Store, limiter: Limiter, deployments: Deployments,
-                 recorder: EventRecorder, session: aiohttp.ClientSession) -> None:
+                 recorder: EventRecorder, session: aiohttp.ClientSession, gate: Gate) -> None:
         self.settings = settings
+        self.gate = gate
         self.config = config
         self.store = store
         self.limiter = limiter
@@ -120,20 +129,23 @@ class Forwarder:
         outcome = Outcome()
         answering = False
         try:
-            request = await self._parse(http, arrival, outcome)
-            response = await self._answer(request, outcome)
+            request = await self._parse(http, arrival, outcome)  # 413, 401, 400, 404, 403
+            headers = await self._admit(request, outcome)  # 429: rate limit, budget, concurrency, tokens
+            response = await self._from_cache(request, outcome, headers)
+            if response is None:  # 503 after the longest wait for a model slot; a client that leaves stops it
+                response = await unless_gone(http, self._forward(request, outcome, headers))
             answering = True
             await response(http.scope, http.receive, send)
-        except ClientDisconnect:
-            outcome.fail(499, CLIENT_GONE if answering else UNANSWERED)
+        except (ClientDisconnect, ClientGone):
+            outcome.settle(499, CLIENT_GONE if answering else UNANSWERED)
         except GatewayError as err:
-            outcome.fail(err.status, err.message)
+            outcome.settle(err.status, err.message)
             await err.response()(http.scope, http.receive, send)
         except Exception:
             if answering:  # the answer has begun: nothing can be sent any more; the outcome says how far it got
                 raise
             log.exception("unexpected error in %s", arrival.path)
-            outcome.fail(500, "internal gateway error")
+            outcome.settle(500, "internal gateway error")
             body = error_body(500, "The gateway hit an internal error; it has been logged.")
             await JSONResponse(body, status_code=500)(http.scope, http.receive, send)
         finally:
@@ -151,7 +163,8 @@ class Forwarder:
         for step in plan.steps:  # a route's steps may switch model and provider: each must be allowed
             access.check_access(key, arrival.path, arrival.method, step.model or chat.model, step.provider)
         return ProxyRequest(arrival=arrival, key=key, chat=chat, plan=plan,
-                            timeout_s=request_timeout(http, self.settings.gateway.request_timeout_s))
+                            timeout_s=request_timeout(http, self.settings.gateway.request_timeout_s),
+                            cache_key=_cache_key(plan, chat))
 
     async def _plan(self, path_params: Mapping[str, str], key: Key, model: str) -> plans.Plan:
         """Where the request goes: the provider or route in its path, else the model it names."""
@@ -162,32 +175,37 @@ class Forwarder:
             return plans.for_route(snapshot, path_params["route"], key, g.upstream_retries, g.cache_ttl_s)
         return plans.for_model(snapshot, model, key, g.upstream_retries, g.cache_ttl_s)
 
-    async def _answer(self, request: ProxyRequest, outcome: Outcome) -> Response:
-        """Rate limit and budget, then the cache, then the upstream."""
+    async def _admit(self, request: ProxyRequest, outcome: Outcome) -> dict[str, str]:
+        """Count the request against its key's rate limit, check its budgets, take its place among the key's
+        requests in flight and reserve its tokens; the headers every answer carries."""
         decision = await self.limiter.admit(request.key)
-        headers = decision.headers() if decision else {}
+        await self.gate.enter(outcome.admission, request.key, len(request.chat.raw), request.chat.payload, request.arrival.id)
+        headers = {**(decision.headers() if decision else {}), **outcome.admission.headers()}
         headers["x-event-id"] = request.arrival.id
+        return headers
+
+    async def _from_cache(self, request: ProxyRequest, outcome: Outcome, headers: dict[str, str]) -> Response | None:
+        """The cached answer to the same request, if caching is on for it and one is stored."""
+        if request.cache_key is None:
+            return None
+        hit = await cache.lookup(self.store, request.cache_key)
+        headers["x-cache"] = "HIT" if hit is not None else "MISS"
+        if hit is None:
+            return None
+        outcome.settle(200)
+        outcome.cache_hit, outcome.response = True, [hit]
+        return Response(hit, media_type="application/json", headers=headers)
+
+    async def _forward(self, request: ProxyRequest, outcome: Outcome, headers: dict[str, str]) -> Response:
+        """The upstream's answer: relayed as it streams, or read whole (and cached when caching is on)."""
         if request.chat.stream:
             return await self._stream(request, outcome, headers)
-        cache_key = self._cache_key(request)
-        if cache_key is not None:
-            hit = await cache.lookup(self.store, cache_key)
-            headers["x-cache"] = "HIT" if hit is not None else "MISS"
-            if hit is not None:
-                outcome.status, outcome.error, outcome.cache_hit, outcome.response = 200, "", True, [hit]
-                return Response(hit, media_type="application/json", headers=headers)
-        return await self._complete(request, outcome, headers, cache_key)
-
-    @staticmethod
-    def _cache_key(request: ProxyRequest) -> str | None:
-        plan = request.plan
-        if not plan.cache_ttl_s:
-            return None
-        return cache.cache_key(plan.route.path if plan.route else plan.provider_name, request.chat.payload)
+        return await self._complete(request, outcome, headers)
 
     def _body_for(self, request: ProxyRequest, step: plans.Step) -> bytes:
         """The body this step sends: the client's bytes unless usage is asked for or the step changes model or params."""
-        payload: Mapping[str, Any] = request.chat.payload
+        payload = reasoning_budget.clamp(request.chat.payload, request.key.reasoning_budget_tokens,
+                                         self.settings.stack.reasoning_budget)
         if request.chat.stream:
             options = dict(payload.get("stream_options") or {})
             options["include_usage"] = True
@@ -207,7 +225,9 @@ class Forwarder:
             tried: set[str] = set()
             body = self._body_for(request, step)
             for _ in range(step.attempts):
-                url = await self.deployments.pick(step.provider, tried)
+                url = await self.gate.slot(outcome.admission, step.provider, request.key, tried)
+                if url is None:  # not slot-limited: LiteLLM picks as before
+                    url = await self.deployments.pick(step.provider, tried)
                 if url is None:
                     tried.clear()
                     url = await self.deployments.pick(step.provider, tried)
@@ -219,6 +239,7 @@ class Forwarder:
                                                step.timeout_s or request.timeout_s)
                     return resp, step
                 except UpstreamFailure as failure:
+                    self.gate.free_slot(outcome.admission, failed=True)
                     metrics.UPSTREAM_ERRORS.labels(url).inc()
                     self.deployments.failed(step.provider, url, failure.message, failure.status)
                     last = failure
@@ -227,8 +248,7 @@ class Forwarder:
         assert last is not None  # every step has at least one attempt
         raise GatewayError(last.status, last.message, code="upstream_unavailable")
 
-    async def _complete(self, request: ProxyRequest, outcome: Outcome, headers: dict[str, str],
-                        cache_key: str | None) -> Response:
+    async def _complete(self, request: ProxyRequest, outcome: Outcome, headers: dict[str, str]) -> Response:
         resp, step = await self._open(request, outcome)
         if resp.status >= 400:
             raise upstream_client_error(resp.status, await _read_raw(resp))
@@ -238,9 +258,10 @@ class Forwarder:
             raise GatewayError(failure.status, failure.message) from failure
         outcome.answer.usage = TokenUsage.of(payload)
         outcome.answer.model = str(payload.get("model") or "")
-        outcome.status, outcome.error, outcome.answered_by, outcome.response = resp.status, "", step.provider, [raw]
-        if cache_key is not None and request.plan.cache_ttl_s:
-            await cache.save(self.store, cache_key, raw, request.plan.cache_ttl_s)
+        outcome.settle(resp.status)
+        outcome.answered_by, outcome.response = step.provider, [raw]
+        if request.cache_key is not None and request.plan.cache_ttl_s:
+            await cache.save(self.store, request.cache_key, raw, request.plan.cache_ttl_s)
         return Response(raw, status_code=resp.status, media_type="application/json", headers=headers)
 
     async def _stream(self, request: ProxyRequest, outcome: Outcome, headers: dict[str, str]) -> Response:
@@ -248,7 +269,7 @@ class Forwarder:
         if resp.status >= 400:
             raise upstream_client_error(resp.status, await _read_raw(resp))
         outcome.answered_by, outcome.streaming = step.provider, resp
-        outcome.fail(499, CLIENT_GONE)  # until the relay reaches the stream's end
+        outcome.settle(499, CLIENT_GONE)  # until the relay reaches the stream's end
         outcome.response = [] if request.key.should_log_response else None
         events = relay_events(resp, outcome.answer, strip_usage=not request.chat.include_usage, clock=time.perf_counter)
         return StreamingResponse(_relay(events, outcome), media_type="text/event-stream",
@@ -257,6 +278,7 @@ class Forwarder:
     def _account(self, arrival: Arrival, outcome: Outcome) -> None:
         """Record the event, count the metrics and the spend; never awaits (it runs in a cancelled stream's finally)."""
         usage, provider = outcome.answer.usage, outcome.answered_by
+        self.gate.leave(outcome.admission, outcome.status, usage, reached_upstream=bool(outcome.upstream))
         price = 0.0
         if provider is not None and usage is not None:
             g = self.settings.gateway
@@ -272,13 +294,20 @@ class Forwarder:
             task.add_done_callback(self._background.discard)
 
 
+def _cache_key(plan: plans.Plan, chat: ChatBody) -> str | None:
+    """Where an identical non-streaming request's answer is cached; None when it is not to be cached."""
+    if not plan.cache_ttl_s or chat.stream:
+        return None
+    return cache.cache_key(plan.route.path if plan.route else plan.provider_name, chat.payload)
+
+
 async def _relay(events: AsyncIterator[bytes], outcome: Outcome) -> AsyncIterator[bytes]:
     """Pass the stream on; only a stream relayed to its end changes the outcome from 'client gone'."""
     async for chunk in events:
         if outcome.response is not None:
             outcome.response.append(chunk)
         yield chunk
-    outcome.fail(502 if outcome.answer.error else 200, outcome.answer.error)
+    outcome.settle(502 if outcome.answer.error else 200, outcome.answer.error)
 
 
 async def _read_raw(resp: aiohttp.ClientResponse) -> bytes:

@@ -59,6 +59,7 @@ class ProxyRequest:
     chat: ChatBody
     plan: Plan
     timeout_s: float
+    cache_key: str | None = None  # set when an identical answer may be served from the cache
 
 
 async def read_body(request: Request, limit: int) -> bytes:

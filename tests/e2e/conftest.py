@@ -74,7 +74,7 @@ class AppStack:
     app: Child
 
 
-def start_dictachat(log_dir: Path, work_dir: Path, gateway: Gateway) -> tuple[str, Child]:
+def start_dictachat(log_dir: Path, work_dir: Path, gateway: Gateway, **extra_env: str) -> tuple[str, Child]:
     """Build and serve dictachat in production mode on a free port.
 
     The build goes to `work_dir`, not the checkout's `.web`, so a dictachat already running from
@@ -93,6 +93,7 @@ def start_dictachat(log_dir: Path, work_dir: Path, gateway: Gateway) -> tuple[st
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "REFLEX_WEB_WORKDIR": str(work_dir / "web"),
         "REFLEX_STATES_WORKDIR": str(work_dir / "states"),
+        **extra_env,
     }
     args = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port)]
     child = Child(args, env, log_dir / f"dictachat-{port}.log").start()

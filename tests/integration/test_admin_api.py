@@ -369,7 +369,8 @@ async def test_events_listing_filters_sorting_and_pages(admin: Admin) -> None:
         "id": e[2], "created_at": t0 + 3, "key_id": key, "tags": [], "provider": "llama-cpp-root", "model": "a",
         "path": "/v1/chat/completions", "method": "POST", "route_id": "", "status": 200, "stream": True,
         "prompt_token_count": 7, "completion_token_count": 9, "cost_in_usd": 0.1, "latency_in_ms": 500.0,
-        "time_to_first_token_ms": 40.0, "cache_hit": False, "upstream": "", "error": "", "custom_id": "",
+        "time_to_first_token_ms": 40.0, "cache_hit": False, "upstream": "", "queue_wait_ms": None, "error": "",
+            "custom_id": "",
         "request": None, "response": None,
     }
 

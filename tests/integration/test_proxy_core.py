@@ -142,18 +142,45 @@ async def test_a_stream_the_upstream_breaks_ends_in_an_error_event_and_one_502_e
     assert event.status == 502 and event.stream and "mid-stream" in event.error
 
 
-async def test_a_refusal_after_the_key_logs_the_body_the_key_asked_to_log(core: Core) -> None:
+def set_key(core: Core, **columns: Any) -> None:
+    """Change the test key's columns in the database (the proxy reads keys through its key cache)."""
     with Session(core.engine) as db:
         key = db.exec(select(Key)).one()
-        key.should_log_request = True
+        for name, value in columns.items():
+            setattr(key, name, value)
         db.add(key)
         db.commit()
+
+
+async def test_a_refusal_after_the_key_logs_the_body_the_key_asked_to_log(core: Core) -> None:
+    set_key(core, should_log_request=True)
     raw = b'{"model": "m"}'
     resp = await core.client.post("/v1/chat/completions", content=raw, headers={"authorization": f"Bearer {KEY}"})
     assert resp.status_code == 400
     event = only(await core.events())
     assert (event.status, event.request, event.stream) == (400, raw.decode(), False)
     assert "'messages' is required" in event.error
+
+
+async def test_a_cached_answer_is_its_own_unpriced_event(core: Core) -> None:
+    set_key(core, cache_enabled=True, cache_ttl_s=60)
+    first, second = await core.post(chat("same question")), await core.post(chat("same question"))
+    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("MISS", "HIT") and first.content == second.content
+    assert len(core.upstream.stats.requests) == 1
+    events = {e.id: e for e in await core.events()}
+    assert len(events) == 2
+    miss, hit = events[first.headers["x-event-id"]], events[second.headers["x-event-id"]]
+    assert not miss.cache_hit and miss.cost_in_usd > 0
+    assert hit.cache_hit and hit.status == 200 and hit.cost_in_usd == 0.0 and hit.upstream == ""
+
+
+async def test_a_rate_limited_request_is_429_and_one_event_of_its_own(core: Core) -> None:
+    set_key(core, rate_limit_over_time=1, rate_limit_unit="m")
+    assert (await core.post(chat())).status_code == 200
+    refused = await core.post(chat())
+    assert refused.status_code == 429 and "Rate limit reached" in refused.json()["error"]["message"]
+    statuses = sorted(e.status for e in await core.events())
+    assert statuses == [200, 429] and len(core.upstream.stats.requests) == 1
 
 
 async def test_a_client_that_leaves_mid_stream_is_one_499_event_and_the_upstream_stops(core: Core) -> None:

@@ -43,6 +43,18 @@ def test_bad_key_forms_name_the_field(form: dict, message: str) -> None:
         key_fields({**EMPTY_FORM, **form})
 
 
+@pytest.mark.parametrize(("typed", "sent"), [("", -1), ("0", 0), ("2048", 2048)])
+def test_thinking_budget_field_becomes_reasoning_budget_tokens(typed: str, sent: int) -> None:
+    body = key_fields({**EMPTY_FORM, "name": "k", "thinking_budget": typed})
+    assert body["reasoningBudgetTokens"] == sent
+    assert form_from_key(body)["thinking_budget"] == typed  # the edit form shows it back as it was typed
+
+
+def test_a_negative_thinking_budget_is_refused() -> None:
+    with pytest.raises(ValueError, match="thinking budget cannot be negative"):
+        key_fields({**EMPTY_FORM, "name": "k", "thinking_budget": "-3"})
+
+
 def test_edit_form_round_trips_a_key() -> None:
     key = {"name": "web", "tags": ["prod"], "rateLimitOverTime": 5, "rateLimitUnit": "s", "costLimitInUsd": 1.0,
            "allowedPaths": [{"path": "/v1/models", "method": "GET"}], "shouldLogResponse": True}

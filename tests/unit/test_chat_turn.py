@@ -164,7 +164,7 @@ TOOL_CALL = [
 ANSWER = [sse({"content": "It is **42**."}), sse(finish="stop"), sse(usage={"prompt_tokens": 30, "completion_tokens": 4}), "[DONE]"]
 
 
-async def run(fake: FakeGateway, monkeypatch: pytest.MonkeyPatch) -> tuple[TurnBuilder, int]:
+async def run(fake: FakeGateway, monkeypatch: pytest.MonkeyPatch, **request: Any) -> tuple[TurnBuilder, int]:
     monkeypatch.setattr(gateway_client, "stream_chat", fake.stream_chat)
     updates = 0
 
@@ -173,7 +173,7 @@ async def run(fake: FakeGateway, monkeypatch: pytest.MonkeyPatch) -> tuple[TurnB
         updates += 1
 
     turn = TurnBuilder()
-    await run_turn(TurnRequest(messages=[{"role": "user", "content": "6*7?"}], model="m"), turn, update)
+    await run_turn(TurnRequest(messages=[{"role": "user", "content": "6*7?"}], model="m", **request), turn, update)
     turn.finish()
     return turn, updates
 
@@ -242,3 +242,50 @@ async def test_throttle_batches_updates() -> None:
         clock.now += 0.001
     assert calls == 2
     assert throttle.interval(100_000) == 0.2  # a long answer updates less often
+
+
+# --- tool calls the server left in the text, and thinking opened by the template ---------------
+
+
+def text_round(*pieces: str) -> list[str]:
+    return [*(sse({"content": p}) for p in pieces), sse(finish="stop"), "[DONE]"]
+
+
+async def test_a_tool_call_left_in_the_text_runs_the_tool_and_continues(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeGateway(text_round("Let me check.</th", "ink>\n<tool_", 'call>{"name": "calculator", "arguments": {"expression"',
+                                  ': "6*7"}}</tool_call>'), ANSWER)
+    turn, _ = await run(fake, monkeypatch, starts_in_thinking=True)
+    assert [b.kind for b in turn.view.blocks] == ["thinking", "tool"]
+    assert turn.view.blocks[0].text == "Let me check." and "<tool_call>" not in turn.view.content
+    assert json.loads(turn.view.blocks[1].result)["result"] == 42
+    assert turn.view.content == "It is **42**."
+    sent = fake.bodies[1]["messages"]
+    assert sent[-2]["tool_calls"][0]["function"] == {"name": "calculator", "arguments": '{"expression": "6*7"}'}
+    assert sent[-1]["role"] == "tool" and json.loads(sent[-1]["content"])["result"] == 42
+
+
+async def test_an_unreadable_call_is_shown_and_told_to_the_model_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = text_round('<tool_call>{"name": "calculator", "arguments": {oops}}</tool_call>')
+    fake = FakeGateway(bad, ANSWER)
+    turn, _ = await run(fake, monkeypatch)
+    tool = turn.view.blocks[-1]
+    assert tool.kind == "tool" and not tool.ok and "not valid JSON" in tool.result
+    error = json.loads(fake.bodies[1]["messages"][-1]["content"])["error"]
+    assert "not valid JSON" in error and "<tool_call>" in error
+    assert turn.view.content == "It is **42**." and not turn.view.error
+
+
+async def test_a_second_unreadable_call_ends_the_turn_instead_of_looping(monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = text_round('<tool_call>{"name": "calculator", "arguments": {oops}}</tool_call>')
+    unknown = text_round('<tool_call>{"name": "weather", "arguments": {}}</tool_call>')
+    fake = FakeGateway(bad, unknown, ANSWER)
+    turn, _ = await run(fake, monkeypatch)
+    assert turn.view.error == runner.BAD_TOOL_CALL
+    assert len(fake.bodies) == 2  # the model was not called a third time
+    assert "unknown tool 'weather'" in turn.view.blocks[-1].result
+
+
+async def test_opened_thinking_that_never_closes_is_shown_as_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    turn, _ = await run(FakeGateway(text_round("Short ", "answer.")), monkeypatch, starts_in_thinking=True)
+    assert (turn.view.content, turn.view.blocks) == ("Short answer.", [])
+    assert turn.rows()[0]["reasoning"] == ""

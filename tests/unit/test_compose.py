@@ -62,8 +62,12 @@ def test_llama_server_key_is_given_to_llama_server_and_the_gateway_only() -> Non
     assert SERVICES["llama-server"]["environment"]["LLAMA_API_KEY"] == "${LLAMA_API_KEY}"
 
 
+# One-shot jobs that run to completion before a service starts (no port, no healthcheck).
+JOBS = {"chat-template"}
+
+
 def test_the_five_services_of_the_design() -> None:
-    assert set(SERVICES) == set(DESIGN_HOST_PORTS)
+    assert set(SERVICES) == set(DESIGN_HOST_PORTS) | JOBS
 
 
 @pytest.mark.parametrize("service", sorted(DESIGN_HOST_PORTS))
@@ -88,7 +92,8 @@ def test_dependencies_wait_for_health() -> None:
     for name, service in SERVICES.items():
         for dependency, spec in (service.get("depends_on") or {}).items():
             assert dependency in SERVICES
-            assert spec == {"condition": "service_healthy"}, f"{name} -> {dependency}"
+            wanted = "service_completed_successfully" if dependency in JOBS else "service_healthy"
+            assert spec == {"condition": wanted}, f"{name} -> {dependency}"
     assert set(SERVICES["gateway"]["depends_on"]) == {"postgresql", "redis"}
     assert set(SERVICES["dictachat"]["depends_on"]) == {"postgresql", "gateway"}
 
@@ -151,6 +156,11 @@ def test_passwords_reach_the_services_that_need_them() -> None:
 def test_entrypoint_and_template_are_mounted_where_the_entrypoint_looks() -> None:
     volumes = SERVICES["llama-server"]["volumes"]
     assert "./llama_entrypoint.sh:/llama_entrypoint.sh:ro" in volumes
-    # llama_entrypoint.sh reads the template from its own directory.
-    assert "./chat_template.jinja2.template:/chat_template.jinja2.template:ro" in volumes
+    # The chat-template job writes the template into a volume llama-server and dictachat read.
+    job = SERVICES["chat-template"]
+    assert "chat-template:/app/templates" in job["volumes"] and "gateway.cli.chat_template" in job["command"]
+    assert "chat-template:/templates:ro" in volumes
+    assert SERVICES["llama-server"]["environment"]["CHAT_TEMPLATE_FILE"] == "/templates/chat_template.jinja2"
+    assert SERVICES["llama-server"]["depends_on"] == {"chat-template": {"condition": "service_completed_successfully"}}
+    assert SERVICES["dictachat"]["environment"]["CHAT_TEMPLATE_FILE"] == "/app/templates/chat_template.jinja2"
     assert SERVICES["llama-server"]["entrypoint"] == ["/bin/bash", "/llama_entrypoint.sh"]

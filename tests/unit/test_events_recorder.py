@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -17,6 +17,7 @@ from common.db import make_engine
 from gateway.event import ProxyEvent
 from gateway.events import EventRecorder, write_rows
 from gateway.migrate import upgrade
+from gateway.models import Event
 
 
 def _event(key_id: str = "k", cost: float = 0.01) -> ProxyEvent:
@@ -147,3 +148,26 @@ async def test_torn_line_is_skipped_and_an_ownerless_log_is_written(tmp_path: Pa
     with engine.connect() as conn:
         ids = {r[0] for r in conn.execute(text("SELECT id FROM events"))}
     assert ids == {good["id"]} and not list(spool.iterdir())
+
+
+async def test_an_unwritable_log_keeps_events_in_memory_until_it_can_be_written(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    spool = tmp_path / "spool"
+    spool.write_text("a file where the log directory should be")
+    recorder = EventRecorder(engine, str(spool), batch_size=10, interval_s=0.05, memory_limit=100)
+    events = [_event() for _ in range(3)]
+    for event in events:
+        recorder.record(event)
+    await recorder._commit()
+    assert recorder.pending_cost("k") == pytest.approx(0.03) and _count(engine) == 0
+    spool.unlink()
+    assert await recorder.flush() and _count(engine) == 3
+
+
+def test_the_event_type_and_the_events_table_name_the_same_columns() -> None:
+    """ProxyEvent.row() is inserted as is: a field the table lacks (or a nullable mismatch) would lose events."""
+    table = Event.__table__  # type: ignore[attr-defined]
+    hints = get_type_hints(ProxyEvent)
+    assert sorted(f.name for f in fields(ProxyEvent)) == sorted(table.columns.keys())
+    for column in table.columns:
+        assert column.nullable == (type(None) in get_args(hints[column.name])), column.name

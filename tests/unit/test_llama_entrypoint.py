@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from common.chat_template import BUNDLED
 from common.settings import ROOT
+from tests.support import write_gguf
 
 FAKE_SERVER = """#!/usr/bin/env bash
 printf '%s\\n' "$@" > "$ARGS_OUT"
@@ -21,7 +23,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     server.write_text(FAKE_SERVER)
     server.chmod(0o755)
     (tmp_path / "models").mkdir()
-    (tmp_path / "models" / "tiny.gguf").write_bytes(b"GGUF")
+    write_gguf(tmp_path / "models" / "tiny.gguf", "{{ 'the model own template' }}")
     return {
         "PATH": os.environ["PATH"],
         "ARGS_OUT": str(tmp_path / "args"),
@@ -61,13 +63,45 @@ def test_defaults_follow_the_seed(env: dict[str, str]) -> None:
     assert (got["--port"], got["--ctx-size"], got["--n-gpu-layers"]) == ("5002", "8192", "99")
 
 
-def test_system_prompt_is_rendered_into_the_template_verbatim(env: dict[str, str]) -> None:
-    env["SYSTEM_PROMPT"] = 'אתה "DictaLM" \\ עוזר.\nSecond line & @SYSTEM_PROMPT@'
-    assert run(env).returncode == 0
+def test_the_model_own_template_runs_with_the_system_prompt_around_it(env: dict[str, str]) -> None:
+    env["SYSTEM_PROMPT"] = 'אתה "DictaLM" \\ עוזר.'
+    result = run(env)
+    assert result.returncode == 0, result.stderr
     rendered = Path(env["RENDERED_TEMPLATE"]).read_text()
-    assert '{%- set default_system = "אתה \\"DictaLM\\" \\\\ עוזר.\\nSecond line & @SYSTEM_PROMPT@" -%}' in rendered
-    template = (ROOT / "chat_template.jinja2.template").read_text()
-    assert rendered.count("\n") == template.count("\n")  # only the placeholder line changed
+    assert rendered.endswith("{{ 'the model own template' }}")
+    assert '"אתה \\"DictaLM\\" \\\\ עוזר."' in rendered
+    assert "chat_template: the model's own (tiny.gguf)" in result.stderr
+
+
+def test_chat_template_bundled_and_a_prepared_file(env: dict[str, str], tmp_path: Path) -> None:
+    env["CHAT_TEMPLATE"] = "bundled"
+    assert run(env).returncode == 0
+    assert Path(env["RENDERED_TEMPLATE"]).read_text().endswith(BUNDLED.read_text())
+    prepared = tmp_path / "prepared.jinja2"
+    prepared.write_text("{{ 'prepared' }}")
+    env["CHAT_TEMPLATE_FILE"] = str(prepared)
+    assert run(env).returncode == 0
+    assert flags(Path(env["ARGS_OUT"]))["--chat-template-file"] == str(prepared)
+
+
+def test_a_bad_chat_template_choice_stops_the_start(env: dict[str, str]) -> None:
+    env["CHAT_TEMPLATE"] = "/nowhere/t.jinja"
+    result = run(env)
+    assert result.returncode == 1
+    assert "CHAT_TEMPLATE=/nowhere/t.jinja: not 'model', 'bundled' or a readable file" in result.stderr
+    assert not Path(env["ARGS_OUT"]).exists()
+
+
+def test_reasoning_budget_becomes_a_server_flag(env: dict[str, str]) -> None:
+    assert run(env).returncode == 0
+    assert "--reasoning-budget" not in flags(Path(env["ARGS_OUT"]))  # unlimited unless set
+    env.update(REASONING_BUDGET="256", REASONING_BUDGET_MESSAGE="Time to answer.")
+    assert run(env).returncode == 0
+    got = flags(Path(env["ARGS_OUT"]))
+    assert (got["--reasoning-budget"], got["--reasoning-budget-message"]) == ("256", "Time to answer.")
+    env["REASONING_BUDGET"] = "lots"
+    result = run(env)
+    assert result.returncode == 1 and "REASONING_BUDGET=lots is not a whole number" in result.stderr
 
 
 def test_missing_model_is_refused_with_one_clear_line(env: dict[str, str]) -> None:

@@ -14,9 +14,11 @@ from dictachat.chat.stream import (
     SSEDecoder,
     StreamError,
     StreamParser,
+    TextToolCall,
     ThinkingDelta,
     ToolCallAccumulator,
     ToolCallDelta,
+    Unthink,
 )
 
 
@@ -207,3 +209,104 @@ def test_garbage_payload_is_an_error_event_not_an_exception() -> None:
 def test_stream_without_done_is_not_done() -> None:
     parser, _ = run([chunk({"content": "a"})])
     assert not parser.done
+
+
+# --- thinking from the first token (the template opened <think>) -------------------------------
+
+
+def run_open(payloads: list[str]) -> list:
+    parser = StreamParser(starts_in_thinking=True)
+    events: list = []
+    for p in payloads:
+        events += parser.feed(p)
+    return events + parser.close()
+
+
+def test_opened_thinking_streams_as_thinking_from_the_first_token() -> None:
+    parser = StreamParser(starts_in_thinking=True)
+    first = parser.feed(chunk({"content": "Let me th"}))
+    assert first == [ThinkingDelta("Let me th")]  # no answer text, no Rethink later
+    events = first + parser.feed(chunk({"content": "ink.</thi"})) + parser.feed(chunk({"content": "nk>\n\nשלום"}))
+    events += parser.feed(chunk(finish="stop")) + parser.close()
+    assert split_text(events) == ("Let me think.", "\n\nשלום")
+    assert not any(isinstance(e, Rethink | Unthink) for e in events)
+
+
+def test_opened_thinking_never_closed_with_stop_was_the_answer() -> None:
+    events = run_open([chunk({"content": "Just an answer"}), chunk(finish="stop")])
+    assert any(isinstance(e, Unthink) for e in events)
+    after = events[next(i for i, e in enumerate(events) if isinstance(e, Unthink)) + 1:]
+    assert "".join(e.text for e in after if isinstance(e, AnswerDelta)) == "Just an answer"
+
+
+def test_opened_thinking_cut_by_the_length_limit_stays_thinking() -> None:
+    events = run_open([chunk({"content": "still thinking"}), chunk(finish="length")])
+    assert not any(isinstance(e, Unthink) for e in events)
+    assert split_text(events) == ("still thinking", "")
+
+
+def test_opened_thinking_with_reasoning_content_from_the_server_leaves_content_as_answer() -> None:
+    events = run_open([chunk({"reasoning_content": "hmm"}), chunk({"content": "Answer"}), chunk(finish="stop")])
+    assert split_text(events) == ("hmm", "Answer")
+
+
+# --- <tool_call> written in the text ------------------------------------------------------------
+
+
+def calls_and_answer(events: list) -> tuple[list[TextToolCall], str]:
+    return [e for e in events if isinstance(e, TextToolCall)], "".join(e.text for e in events if isinstance(e, AnswerDelta))
+
+
+CALL = '<tool_call>\n{"name": "calculator", "arguments": {"expression": "6*7"}}\n</tool_call>'
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 11, 1000])
+def test_a_text_tool_call_split_anywhere_becomes_a_call_and_never_answer_text(size: int) -> None:
+    text = "Let me compute. " + CALL + " Done."
+    _, events = run([chunk({"content": text[i:i + size]}) for i in range(0, len(text), size)] + [chunk(finish="stop")])
+    calls, answer = calls_and_answer(events)
+    assert answer == "Let me compute.  Done."
+    assert [(c.name, json.loads(c.arguments), c.error) for c in calls] == [("calculator", {"expression": "6*7"}, "")]
+
+
+def test_two_calls_in_one_answer_get_their_own_indices() -> None:
+    second = '<tool_call>{"name": "clock", "arguments": {"tz": "Asia/Jerusalem"}}</tool_call>'
+    _, events = run([chunk({"content": CALL + "\n" + second}), chunk(finish="stop")])
+    calls, answer = calls_and_answer(events)
+    assert [c.name for c in calls] == ["calculator", "clock"] and len({c.index for c in calls}) == 2
+    assert answer.strip() == ""
+    acc = ToolCallAccumulator()
+    for c in calls:
+        acc.add_text_call(c)
+    assert [(c["id"], c["function"]["name"]) for c in acc.calls()] == [("call_text_0", "calculator"), ("call_text_1", "clock")]
+    assert acc.errors == {}
+
+
+def test_malformed_json_in_a_call_is_an_error_call_with_the_text_kept() -> None:
+    _, events = run([chunk({"content": 'ok <tool_call>{"name": "calculator", "arguments": {"expression": }</tool_call> after'}),
+                     chunk(finish="stop")])
+    calls, answer = calls_and_answer(events)
+    assert answer == "ok  after"
+    assert len(calls) == 1 and "not valid JSON" in calls[0].error
+    assert json.loads(calls[0].arguments)["text"].startswith('{"name": "calculator"')
+    acc = ToolCallAccumulator()
+    acc.add_text_call(calls[0])
+    assert "not valid JSON" in acc.errors["call_text_0"]
+
+
+def test_a_call_without_a_name_and_an_unclosed_call_are_errors_too() -> None:
+    _, events = run([chunk({"content": '<tool_call>["x"]</tool_call><tool_call>{"name": "clock", "arguments": {}}'})])
+    calls, _ = calls_and_answer(events)
+    assert "must be a JSON object" in calls[0].error
+    assert (calls[1].name, calls[1].error) == ("clock", "")  # the stream ended before </tool_call>: still read
+
+
+def test_tool_call_text_inside_thinking_is_only_thinking() -> None:
+    _, events = run([chunk({"content": "<think>maybe " + CALL + "</think>Fine."}), chunk(finish="stop")])
+    calls, answer = calls_and_answer(events)
+    assert calls == [] and answer == "Fine."
+
+
+def test_a_lone_angle_bracket_is_released_as_text() -> None:
+    _, events = run([chunk({"content": "a <tool"}), chunk({"content": "s> b <"}), chunk(finish="stop")])
+    assert calls_and_answer(events) == ([], "a <tools> b <")

@@ -19,7 +19,7 @@ from dictachat.admin.components.ui import (
     table,
 )
 from dictachat.admin.state.base import AdminState
-from dictachat.admin.state.keys import COST_UNITS, RATE_UNITS, KeyRow, KeysState
+from dictachat.admin.state.keys import COST_UNITS, RATE_UNITS, TOKEN_UNITS, KeyRow, KeysState
 from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
 
@@ -87,7 +87,8 @@ def key_table_row(row: KeyRow) -> rx.Component:
             spacing="1",
         ), data_testid="key-status"),
         rx.table.cell(rx.vstack(ltr(rx.cond(row.rate != "", row.rate, "—"), size="2"),
-                                ltr(row.cost_limit, size="1", color_scheme="gray"), spacing="0")),
+                                ltr(row.cost_limit, size="1", color_scheme="gray"),
+                                ltr(row.share, size="1", color_scheme="gray", data_testid="key-share"), spacing="0")),
         rx.table.cell(rx.vstack(ltr(row.spend, weight="medium"), rx.text(row.requests, " ", tr("admin.requests"), size="1",
                                                                             color_scheme="gray"), spacing="0")),
         rx.table.cell(ltr(row.created, size="1", white_space="nowrap")),
@@ -134,6 +135,8 @@ def key_form() -> rx.Component:
                     rx.select(list(RATE_UNITS), name="rate_unit", default_value=KeysState.form["rate_unit"]),
                 ), hint=tr("admin.hint.rate")),
                 field(tr("admin.keys.ttl"), _input("ttl", "720h"), hint=tr("admin.hint.ttl")),
+                field(tr("admin.keys.thinking_budget"), _input("thinking_budget", "1024", type="number", min=0),
+                      hint=tr("admin.hint.thinking_budget")),
                 field(tr("admin.keys.cost_limit"), _input("cost_limit", "10", type="number", min=0, step="any"),
                       hint=tr("admin.hint.cost_total")),
                 field(tr("admin.keys.cost_period"), rx.hstack(
@@ -144,6 +147,7 @@ def key_form() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
+            share_fields(),
             field(tr("admin.keys.paths"), _input("paths", "/v1/chat/completions"), hint=tr("admin.hint.paths")),
             field(tr("admin.keys.models"), _input("models", "scripted-model"), hint=tr("admin.hint.models")),
             rx.hstack(
@@ -166,6 +170,25 @@ def key_form() -> rx.Component:
             width="100%",
         ),
         on_submit=KeysState.save,
+    )
+
+
+def share_fields() -> rx.Component:
+    """The key's share of the GPU: requests at once, tokens per window, queue wait, priority."""
+    return rx.grid(
+        field(tr("admin.keys.concurrent"), _input("concurrent", "4", type="number", min=0, data_testid="key-concurrent"),
+              hint=tr("admin.hint.concurrent")),
+        field(tr("admin.keys.tokens"), rx.hstack(
+            _input("tokens", "100000", type="number", min=0, data_testid="key-tokens"),
+            rx.select(list(TOKEN_UNITS), name="token_unit", default_value=KeysState.form["token_unit"]),
+        ), hint=tr("admin.hint.tokens")),
+        field(tr("admin.keys.queue_wait"), _input("queue_wait", "60", type="number", min=0, data_testid="key-queue-wait"),
+              hint=tr("admin.hint.queue_wait")),
+        field(tr("admin.keys.priority"), _input("priority", "1", type="number", min=1, max=100, data_testid="key-priority"),
+              hint=tr("admin.hint.priority")),
+        columns=rx.breakpoints(initial="1", sm="2"),
+        spacing="3",
+        width="100%",
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from dictachat.admin.components.layout import admin_shell
-from dictachat.admin.components.ui import card, empty_state, error_callout, loading_or, mono, section
+from dictachat.admin.components.ui import card, empty_state, error_callout, loading_or, mono, section, table
 from dictachat.admin.state.base import AdminState
+from dictachat.admin.state.share import SHARE_REFRESH_MS, DeploymentRow, KeyShareRow, ShareState
 from dictachat.admin.state.system import REFRESH_MS, GpuRow, SystemState
 from dictachat.ui.i18n import tr
 
@@ -111,6 +112,57 @@ def services() -> rx.Component:
     )
 
 
+def deployment_row(row: DeploymentRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row.provider, weight="medium")),
+        rx.table.cell(mono(row.url, size="1")),
+        rx.table.cell(rx.text(row.slots), data_testid="share-slots"),
+        rx.table.cell(rx.hstack(rx.text(row.in_flight, data_testid="share-in-flight"),
+                                rx.progress(value=row.busy_pct, max=100, size="1", width="4rem"), align="center")),
+        rx.table.cell(rx.text(row.queued), data_testid="share-queued"),
+        rx.table.cell(rx.text(row.wait, white_space="nowrap")),
+        data_testid="share-deployment",
+        align="center",
+    )
+
+
+def key_share_row(row: KeyShareRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row.name, weight="medium")),
+        rx.table.cell(rx.text(row.in_flight)),
+        rx.table.cell(rx.text(row.queued)),
+        rx.table.cell(rx.text(row.concurrent)),
+        rx.table.cell(rx.text(row.tokens, white_space="nowrap")),
+        rx.table.cell(rx.text(row.priority)),
+        data_testid="share-key",
+        align="center",
+    )
+
+
+def share_panel() -> rx.Component:
+    """Slots, requests in flight and waiting per deployment, and each busy or limited key, refreshed live."""
+    return section(
+        tr("admin.share.title"),
+        rx.text(tr("admin.share.subtitle"), size="1", color_scheme="gray", margin_bottom="0.5rem"),
+        rx.cond(~ShareState.enabled, rx.callout(tr("admin.share.off"), icon="info", size="1", margin_bottom="0.5rem")),
+        rx.cond(
+            ShareState.deployments.length() > 0,
+            table([tr("admin.share.provider"), tr("admin.share.deployment"), tr("admin.share.slots"),
+                   tr("admin.share.in_flight"), tr("admin.share.queued"), tr("admin.share.wait")],
+                  rx.foreach(ShareState.deployments, deployment_row)),
+            rx.text(tr("admin.share.idle"), size="2", color_scheme="gray"),
+        ),
+        rx.cond(
+            ShareState.keys.length() > 0,
+            rx.box(table([tr("admin.share.key"), tr("admin.share.in_flight"), tr("admin.share.queued"),
+                          tr("admin.keys.concurrent"), tr("admin.share.tokens"), tr("admin.keys.priority")],
+                         rx.foreach(ShareState.keys, key_share_row)), margin_top="0.75rem"),
+        ),
+        rx.moment(interval=SHARE_REFRESH_MS, on_change=ShareState.refresh, display="none"),
+        data_testid="share-panel",
+    )
+
+
 def system_body() -> rx.Component:
     return rx.vstack(
         error_callout(SystemState.error, on_retry=SystemState.load),
@@ -119,6 +171,7 @@ def system_body() -> rx.Component:
             SystemState.error,
             rx.vstack(
                 services(),
+                share_panel(),
                 rx.grid(gpu_panel(), llama_panel(), columns=rx.breakpoints(initial="1", lg="2"), spacing="3", width="100%"),
                 spacing="3",
                 width="100%",
@@ -133,6 +186,6 @@ def system_body() -> rx.Component:
     )
 
 
-@rx.page(route="/admin/system", title="DictaChat · System", on_load=[AdminState.require_session, SystemState.load])
+@rx.page(route="/admin/system", title="DictaChat · System", on_load=[AdminState.require_session, SystemState.load, ShareState.refresh])
 def system() -> rx.Component:
     return admin_shell("system", tr("admin.system.title"), tr("admin.system.subtitle"), system_body())

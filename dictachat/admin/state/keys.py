@@ -9,7 +9,7 @@ from typing import Any
 
 import reflex as rx
 
-from common.time_units import COST_UNITS, RATE_UNITS
+from common.time_units import COST_UNITS, RATE_UNITS, TOKEN_UNITS
 from dictachat.admin.client import KeyInfo, Spend
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, admin_call
@@ -17,7 +17,8 @@ from dictachat.admin.state.overview import chart_rows, totals
 
 EMPTY_FORM = {
     "name": "", "tags": "", "rate": "", "rate_unit": "m", "cost_limit": "", "cost_period": "", "cost_unit": "d",
-    "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "",
+    "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "", "thinking_budget": "",
+    "concurrent": "", "tokens": "", "token_unit": "h", "queue_wait": "", "priority": "1",
 }
 
 
@@ -30,6 +31,7 @@ class KeyRow:
     revoked_reason: str = ""
     rate: str = ""
     cost_limit: str = ""
+    share: str = ""
     spend: str = ""
     requests: str = ""
     created: str = ""
@@ -64,7 +66,10 @@ def key_fields(form: dict[str, Any]) -> KeyInfo:
         "costLimitInUsd": 0.0,
         "costLimitInUsdOverTime": 0.0,
         "costLimitInUsdUnit": "",
+        "reasoningBudgetTokens": -1,
     }
+    if str(form.get("thinking_budget", "")).strip():  # empty = no cap
+        fields["reasoningBudgetTokens"] = int(_number(str(form["thinking_budget"]).strip(), "thinking budget", integer=True))
     if str(form.get("rate", "")).strip():
         fields["rateLimitOverTime"] = int(_number(str(form["rate"]).strip(), "rate limit", integer=True))
         fields["rateLimitUnit"] = str(form.get("rate_unit")) if form.get("rate_unit") in RATE_UNITS else "m"
@@ -76,6 +81,24 @@ def key_fields(form: dict[str, Any]) -> KeyInfo:
     ttl = str(form.get("ttl", "")).strip()
     if ttl:
         fields["ttl"] = ttl
+    return {**fields, **share_fields(form)}
+
+
+def share_fields(form: dict[str, Any]) -> KeyInfo:
+    """The key's share of the GPU: requests at once, tokens per window, longest queue wait, priority."""
+    def whole(name: str, what: str) -> int:
+        text = str(form.get(name, "")).strip()
+        return int(_number(text, what, integer=True)) if text else 0
+
+    fields: KeyInfo = {
+        "maxConcurrentRequests": whole("concurrent", "requests at once"),
+        "tokenLimitOverTime": whole("tokens", "token limit"),
+        "tokenLimitUnit": "",
+        "maxQueueWaitInSeconds": whole("queue_wait", "longest queue wait"),
+        "priority": whole("priority", "priority") or 1,
+    }
+    if fields["tokenLimitOverTime"]:
+        fields["tokenLimitUnit"] = str(form.get("token_unit")) if form.get("token_unit") in TOKEN_UNITS else "h"
     return fields
 
 
@@ -95,7 +118,25 @@ def form_from_key(key: KeyInfo) -> dict[str, str]:
         "models": ", ".join(key.get("allowedModels") or []),
         "log_request": "on" if key.get("shouldLogRequest") else "",
         "log_response": "on" if key.get("shouldLogResponse") else "",
+        "concurrent": str(key.get("maxConcurrentRequests") or ""),
+        "tokens": str(key.get("tokenLimitOverTime") or ""),
+        "token_unit": key.get("tokenLimitUnit") or "h",
+        "queue_wait": str(int(key.get("maxQueueWaitInSeconds") or 0) or ""),
+        "priority": str(key.get("priority") or 1),
+        "thinking_budget": str(key["reasoningBudgetTokens"]) if key.get("reasoningBudgetTokens", -1) >= 0 else "",
     }
+
+
+def share_text(key: KeyInfo) -> str:
+    """The GPU-share limits of a key in a few words for the table."""
+    parts = []
+    if key.get("maxConcurrentRequests"):
+        parts.append(f"≤{key['maxConcurrentRequests']} at once")
+    if key.get("tokenLimitOverTime"):
+        parts.append(f"{fmt.count(key['tokenLimitOverTime'])} tok / {key.get('tokenLimitUnit') or 'h'}")
+    if (key.get("priority") or 1) > 1:
+        parts.append(f"×{key['priority']}")
+    return " · ".join(parts)
 
 
 def key_row(key: KeyInfo, usage: Spend, now: float) -> KeyRow:
@@ -113,6 +154,7 @@ def key_row(key: KeyInfo, usage: Spend, now: float) -> KeyRow:
         revoked_reason=key.get("revokedReason", ""),
         rate=rate,
         cost_limit=" · ".join(limits),
+        share=share_text(key),
         spend=fmt.usd(usage.get("costInUsd", 0.0)),
         requests=fmt.count(usage.get("requests", 0)),
         created=fmt.stamp(key.get("createdAt"), with_seconds=False),

@@ -87,6 +87,7 @@ def _error_text(msg: rx.Var[ChatMessage]) -> rx.Var[str]:
         ("timeout", tr("chat.err.timeout")),
         ("cut", tr("chat.err.cut")),
         ("tool_loop", tr("chat.err.tool_loop")),
+        ("bad_tool_call", tr("chat.err.bad_tool_call")),
         tr("chat.err.generic").to(str).replace("{msg}", msg.error_detail),
     )
 

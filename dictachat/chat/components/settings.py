@@ -1,9 +1,10 @@
-"""The settings dialog of a conversation: system prompt, temperature, top-p, max tokens, tools."""
+"""The settings dialog of a conversation: system prompt, sampling, thinking, tools."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from dictachat.chat import thinking
 from dictachat.chat.state.settings import ChatSettingsState
 from dictachat.ui.i18n import tr
 from dictachat.ui.lang import LangState
@@ -39,6 +40,14 @@ def settings_dialog() -> rx.Component:
                     _field("chat.temperature", _number("temperature", s.temperature, "0.05", "0", "2"), "0 – 2"),
                     _field("chat.top_p", _number("top_p", s.top_p, "0.01", "0", "1"), "0 – 1"),
                     _field("chat.max_tokens", _number("max_tokens", s.max_tokens, "1", "1", "32768"), "1 – 32768"),
+                    class_name="field-row",
+                ),
+                rx.el.div(
+                    _field("chat.repeat_penalty", _number("repeat_penalty", s.repeat_penalty, "0.01", "1", "2"), "1 – 2"),
+                    _field("chat.thinking_mode", rx.el.select(
+                        *(rx.el.option(tr(f"chat.thinking_{mode}"), value=mode) for mode in thinking.MODES),
+                        name="thinking", default_value=s.thinking, class_name="input", id="thinking-select",
+                    )),
                     class_name="field-row",
                 ),
                 rx.el.label(

@@ -11,7 +11,7 @@ from typing import Any
 
 import reflex as rx
 
-from dictachat.chat import history
+from dictachat.chat import history, thinking
 from dictachat.chat.gateway_client import GENERIC
 from dictachat.chat.runner import TurnRequest, run_turn
 from dictachat.chat.state.conversation import CONV_PREFIX, SCROLL_DOWN, ChatState, set_url
@@ -195,5 +195,8 @@ def _request(rows: list[dict], settings: ChatSettings) -> TurnRequest:
         temperature=settings.temperature,
         top_p=settings.top_p,
         max_tokens=settings.max_tokens,
+        repeat_penalty=settings.repeat_penalty,
+        reasoning_budget_tokens=thinking.budget(settings.thinking),
         use_tools=settings.use_tools,
+        starts_in_thinking=thinking.template_opens_thinking(),
     )

@@ -1,22 +1,30 @@
-"""Per-conversation generation settings (system prompt, temperature, top-p, max tokens, tools, model)."""
+"""Per-conversation generation settings (system prompt, sampling, thinking, tools, model); a new
+conversation starts from the CHAT_* defaults in `.env`."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import reflex as rx
 
-from dictachat.chat import gateway_client, history
+from common.settings import DictaChatSettings, get_settings
+from dictachat.chat import gateway_client, history, thinking
+
+
+def _env() -> DictaChatSettings:
+    return get_settings().chat
 
 
 @dataclass
 class ChatSettings:
     system_prompt: str = ""
-    temperature: float = 0.7
-    top_p: float = 0.95
-    max_tokens: int = 2048
+    temperature: float = field(default_factory=lambda: _env().chat_temperature)
+    top_p: float = field(default_factory=lambda: _env().chat_top_p)
+    max_tokens: int = field(default_factory=lambda: _env().chat_max_tokens)
+    repeat_penalty: float = field(default_factory=lambda: _env().chat_repeat_penalty)
+    thinking: str = "full"  # off | short | full (dictachat.chat.thinking)
     use_tools: bool = True
     model: str = ""
 
@@ -41,6 +49,8 @@ def parse_form(form: dict[str, Any], model: str) -> ChatSettings:
         temperature=round(_number(form.get("temperature"), defaults.temperature, 0.0, 2.0), 2),
         top_p=round(_number(form.get("top_p"), defaults.top_p, 0.0, 1.0), 2),
         max_tokens=int(_number(form.get("max_tokens"), defaults.max_tokens, 1, 32768)),
+        repeat_penalty=round(_number(form.get("repeat_penalty"), defaults.repeat_penalty, 1.0, 2.0), 2),
+        thinking=str(form.get("thinking")) if form.get("thinking") in thinking.MODES else defaults.thinking,
         use_tools=form.get("use_tools") in ("on", "true", True),
         model=model,
     )

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from gateway.admin.schemas.common import INT32_MAX, ApiModel, CacheConfig
+from gateway.admin.schemas.common import INT32_MAX, ApiModel, CacheConfig, Seconds
 from gateway.manage.common import MASK
 from gateway.models import Key
 
@@ -39,14 +39,25 @@ class KeyFields(ApiModel):
     should_log_request: bool | None = None
     should_log_response: bool | None = None
     cache_config: CacheConfig | None = None
+    max_concurrent_requests: int | None = Field(None, ge=0, le=INT32_MAX, description="Requests of this key in flight at once; 0 = no cap")
+    token_limit_over_time: int | None = Field(None, ge=0, le=INT32_MAX, description="Tokens allowed per tokenLimitUnit; 0 = no limit")
+    token_limit_unit: str | None = Field(None, description="m, h or d")
+    max_queue_wait_in_seconds: Seconds | None = Field(
+        None, description="Longest wait for a model slot before 503; 0 = the gateway default (QUEUE_MAX_WAIT_S)")
+    priority: int | None = Field(None, ge=1, le=100, description="Weight of this key's share of the slots (default 1)")
+    reasoning_budget_tokens: int | None = Field(
+        None, ge=-1, description="Thinking tokens per request at most (the smaller of this and the request's own); "
+                                 "-1 = no cap, 0 = no thinking")
 
     def columns(self) -> dict[str, Any]:
         """The `Key` column values this body sets."""
-        data = self.model_dump(by_alias=False, exclude_unset=True, exclude_none=True, exclude={"key", "setting_id", "cache_config"})
+        data = self.model_dump(by_alias=False, exclude_unset=True, exclude_none=True, exclude={"key", "setting_id", "cache_config", "max_queue_wait_in_seconds"})
         if self.setting_id:
             data["setting_ids"] = [self.setting_id, *(i for i in self.setting_ids or [] if i != self.setting_id)]
         if self.cache_config is not None:
             data["cache_enabled"], data["cache_ttl_s"] = self.cache_config.enabled, self.cache_config.ttl
+        if self.max_queue_wait_in_seconds is not None:
+            data["max_queue_wait_s"] = float(self.max_queue_wait_in_seconds)
         return data
 
 
@@ -83,6 +94,12 @@ class KeyOut(ApiModel):
     should_log_request: bool
     should_log_response: bool
     cache_config: CacheConfig
+    max_concurrent_requests: int
+    token_limit_over_time: int
+    token_limit_unit: str
+    max_queue_wait_in_seconds: float
+    priority: int
+    reasoning_budget_tokens: int
 
     @classmethod
     def from_row(cls, row: Key, raw: str | None = None) -> KeyOut:
@@ -90,6 +107,7 @@ class KeyOut(ApiModel):
             **row.model_dump(exclude={"key_hash", "key_hint"}),
             "key": raw or MASK + row.key_hint,
             "cache_config": CacheConfig(enabled=row.cache_enabled, ttl=row.cache_ttl_s),
+            "max_queue_wait_in_seconds": row.max_queue_wait_s,
         })
 
 

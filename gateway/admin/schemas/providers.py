@@ -61,6 +61,8 @@ class CustomProviderFields(ApiModel):
     urls: list[str] | None = None
     route_configs: list[dict[str, Any]] | None = None
     authentication_param: str | None = None
+    max_parallel: int | None = Field(None, ge=0, le=1024,
+                                     description="Slots per deployment; 0 = read llama-server's /props total_slots")
 
     def columns(self) -> dict[str, Any]:
         data = self.model_dump(by_alias=False, exclude_unset=True, exclude_none=True, exclude={"url"})
@@ -80,6 +82,7 @@ class CustomProviderOut(ApiModel):
     urls: list[str]
     route_configs: list[dict[str, Any]]
     authentication_param: str
+    max_parallel: int
     created_at: int
     updated_at: int
 
