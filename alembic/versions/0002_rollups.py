@@ -1,7 +1,7 @@
 """hourly rollups of events, and indexes for the events explorer
 
 Revision ID: 0002_rollups
-Revises: 0003_reasoning_budget
+Revises: 0004_gpu_share
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from gateway import rollups
 
 
 revision = '0002_rollups'
-down_revision = '0003_reasoning_budget'  # chained after main's 0003 when merging main
+down_revision = '0004_gpu_share'  # chained after main's head (0004) when merging main
 branch_labels = None
 depends_on = None
 
