@@ -81,6 +81,10 @@ class GatewaySettings(_Group):
     event_flush_interval_s: float = Field(0.1, gt=0, le=0.2)
     event_memory_limit: int = Field(10_000, ge=1)
     spool_dir: str = str(ROOT / "data" / "spool")
+    events_retention_days: float = Field(90, ge=0)  # raw event rows; 0 keeps them forever (rollups stay anyway)
+    event_bodies_retention_days: float = Field(7, ge=0)  # logged request/response bodies; 0 keeps them
+    retention_interval_s: float = Field(3600, gt=0)
+    gateway_workers: int = Field(1, ge=1, le=64)  # proxy processes sharing the proxy port
     # Fair share of the model's slots (gateway/scheduler.py): off = every request goes straight upstream.
     scheduler_enabled: bool = True
     queue_max_wait_s: float = Field(60.0, gt=0)

@@ -1,20 +1,25 @@
-"""Find recorded events: filters shared with reporting, sorting and offset/limit pages."""
+"""Find recorded events: filters shared with reporting, sorting, and pages by offset or by keyset cursor."""
 
 from __future__ import annotations
 
+import base64
+import json
+import math
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, literal, tuple_
 from sqlmodel import Session, col, select
 
+from gateway.errors import GatewayError
 from gateway.jsonsql import has_all
 from gateway.models import Event
 
 SortBy = Literal["time", "cost", "latency"]
 Order = Literal["asc", "desc"]
 
-_SORT_COLUMNS = {"time": Event.created_at, "cost": Event.cost_in_usd, "latency": Event.latency_in_ms}
+_SORT_ATTRS = {"time": "created_at", "cost": "cost_in_usd", "latency": "latency_in_ms"}
+_SORT_COLUMNS = {sort: getattr(Event, attr) for sort, attr in _SORT_ATTRS.items()}
 
 
 class EventFilter(BaseModel):
@@ -54,14 +59,40 @@ class EventFilter(BaseModel):
         return conds
 
 
+def encode_cursor(event: Event, sort: SortBy) -> str:
+    """An opaque cursor just after `event` in `sort` order."""
+    value = getattr(event, _SORT_ATTRS[sort])
+    return base64.urlsafe_b64encode(json.dumps([value, event.id]).encode()).decode()
+
+
+def _after(cursor: str, sort: SortBy, order: Order) -> ColumnElement[bool]:
+    """Rows after the cursor's (value, id) in the page order: one index range, however deep the page."""
+    try:
+        raw_value, raw_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        value = float(raw_value)
+        if not isinstance(raw_id, str) or not math.isfinite(value):
+            raise ValueError(raw_id)
+        last_id = raw_id.replace("\x00", "")
+    except (ValueError, TypeError):
+        raise GatewayError(400, "cursor: not a cursor from a previous page (nextCursor)") from None
+    # A row-value comparison, so the database walks the (column, id) index from the cursor on.
+    pair, after = tuple_(col(_SORT_COLUMNS[sort]), col(Event.id)), tuple_(literal(value), literal(last_id))
+    return pair < after if order == "desc" else pair > after
+
+
 def search_events(
-    db: Session, flt: EventFilter, sort: SortBy = "time", order: Order = "desc", offset: int = 0, limit: int = 100
-) -> tuple[list[Event], int]:
-    """One page of matching events and the number of all matches."""
+    db: Session, flt: EventFilter, sort: SortBy = "time", order: Order = "desc", offset: int = 0, limit: int = 100,
+    cursor: str | None = None, with_total: bool = True,
+) -> tuple[list[Event], int | None, str | None]:
+    """One page of matching events, the number of all matches (None unless `with_total`) and the cursor
+    of the next page (None on the last page). With `cursor`, the page starts after it and `offset` is ignored."""
     conds = flt.conditions(db.get_bind().dialect.name)
-    total = db.exec(select(func.count()).select_from(Event).where(*conds)).one()
+    total = db.exec(select(func.count()).select_from(Event).where(*conds)).one() if with_total else None
     column = col(_SORT_COLUMNS[sort])
     direction = column.desc() if order == "desc" else column.asc()
     tie = col(Event.id).desc() if order == "desc" else col(Event.id).asc()
-    rows = db.exec(select(Event).where(*conds).order_by(direction, tie).offset(offset).limit(limit)).all()
-    return list(rows), int(total)
+    query = select(Event).where(*conds).order_by(direction, tie)
+    query = query.where(_after(cursor, sort, order)) if cursor else query.offset(offset)
+    rows = list(db.exec(query.limit(limit + 1)).all())
+    next_cursor = encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
+    return rows[:limit], total, next_cursor

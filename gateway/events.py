@@ -11,14 +11,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.expression import Executable
-from sqlmodel import Session, select
 
 from common.db import database_up
+from gateway import rollups
 from gateway.event import ProxyEvent
 from gateway.eventlog import EventLog
 from gateway.models import Event
@@ -36,7 +36,8 @@ def clean(text: str, limit: int | None = None) -> str:
 
 
 def write_rows(engine: Engine, rows: list[dict[str, Any]]) -> None:
-    """Insert rows; rows whose id is already stored are skipped, so a retried batch never doubles."""
+    """Insert rows and add them to the rollups in one transaction; rows whose id is already stored are
+    skipped (in the rollups too), so a retried or replayed batch never doubles."""
     if not rows:
         return
     dialect = engine.dialect.name
@@ -49,16 +50,8 @@ def write_rows(engine: Engine, rows: list[dict[str, Any]]) -> None:
     else:
         stmt = insert(table)
     with engine.begin() as conn:
-        conn.execute(stmt, rows)
-
-
-def spend_since(engine: Engine, key_id: str, since: float | None) -> float:
-    """Sum of recorded event costs of a key, optionally since a unix time."""
-    with Session(engine) as db:
-        query = select(func.coalesce(func.sum(Event.cost_in_usd), 0.0)).where(Event.key_id == key_id)
-        if since is not None:
-            query = query.where(Event.created_at >= since)
-        return float(db.exec(query).one())
+        inserted = set(conn.execute(stmt.returning(table.c.id), rows).scalars())
+        rollups.add(conn, [row for row in rows if row["id"] in inserted])
 
 
 class EventRecorder:

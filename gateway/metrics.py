@@ -1,8 +1,12 @@
-"""Prometheus metrics of this gateway process."""
+"""Prometheus metrics of the gateway; summed over its processes when the supervisor set
+PROMETHEUS_MULTIPROC_DIR (each process writes its own file there)."""
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.responses import Response
 
 from gateway.event import ProxyEvent
@@ -37,7 +41,11 @@ KEY_WINDOW_TOKENS = Gauge("gateway_key_window_tokens", "Tokens counted in a key'
 
 
 def metrics_response() -> Response:
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def observe(event: ProxyEvent) -> None:

@@ -105,18 +105,23 @@ class Event(SQLModel, table=True):
     """One proxied request."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_key_created", "key_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_events_key_created", "key_id", "created_at"),
+        Index("ix_events_created_id", "created_at", "id"),  # time order and keyset pages; retention
+        Index("ix_events_model_created", "model", "created_at"),
+        Index("ix_events_status_created", "status", "created_at"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True)
-    created_at: float = Field(default_factory=time.time, index=True)
+    created_at: float = Field(default_factory=time.time)
     key_id: str = ""
     tags: list[str] = json_field()
     provider: str = ""
-    model: str = Field(default="", index=True)
+    model: str = ""
     path: str = ""
     method: str = "POST"
     route_id: str = ""
-    status: int = Field(default=0, index=True)
+    status: int = 0
     stream: bool = False
     prompt_token_count: int = 0
     completion_token_count: int = 0
@@ -165,3 +170,48 @@ class UserSession(SQLModel, table=True):
     created_at: float = Field(default_factory=time.time)
     expires_at: float = 0.0
     client_ip: str = ""
+
+
+class EventRollup(SQLModel, table=True):
+    """Totals of the events of one hour for one key, model and tag set; kept after raw events expire.
+
+    `user_id` is the dimension for users (always "" until events carry one)."""
+
+    __tablename__ = "event_rollups"
+    __table_args__ = (Index("ix_event_rollups_key_bucket", "key_id", "bucket_start"),)
+
+    bucket_start: int = Field(primary_key=True, sa_type=BigInteger)
+    key_id: str = Field(primary_key=True)
+    model: str = Field(primary_key=True)
+    tags: str = Field(primary_key=True, description="canonical JSON array: sorted, as written by rollups.tags_text")
+    user_id: str = Field(default="", primary_key=True)
+    requests: int = Field(default=0, sa_type=BigInteger)
+    prompt_token_count: int = Field(default=0, sa_type=BigInteger)
+    completion_token_count: int = Field(default=0, sa_type=BigInteger)
+    cost_in_usd: float = 0.0
+    latency_sum_ms: float = 0.0
+    error_count: int = Field(default=0, sa_type=BigInteger)
+    cancelled_count: int = Field(default=0, sa_type=BigInteger)
+    cache_hit_count: int = Field(default=0, sa_type=BigInteger)
+
+
+class LatencyRollup(SQLModel, table=True):
+    """How many events of one hour fell in one latency bin (gateway.histogram), per key and tag set;
+    rows with key_id "*" (and tags "[]") count every event of the hour."""
+
+    __tablename__ = "latency_rollups"
+
+    key_id: str = Field(primary_key=True)
+    bucket_start: int = Field(primary_key=True, sa_type=BigInteger)
+    tags: str = Field(primary_key=True)
+    bin: int = Field(primary_key=True)
+    count: int = Field(default=0, sa_type=BigInteger)
+
+
+class RetentionMark(SQLModel, table=True):
+    """Up to when rows of one kind may have been deleted: raw events before `before` may be gone."""
+
+    __tablename__ = "retention_marks"
+
+    name: str = Field(primary_key=True)
+    before: float = 0.0

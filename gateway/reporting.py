@@ -1,4 +1,10 @@
-"""Usage reports from events: time buckets with exact latency percentiles, spend per key and model."""
+"""Usage reports computed by the database: hourly rollups for whole hours, raw events only for the edges.
+
+A window [start, end) is cut into buckets of `increment` seconds. Every hour that lies inside one bucket
+is read from the rollups (gateway.rollups); hours that straddle a bucket edge or the window's edges are
+read from raw events, grouped by the database too. Hours before the retention `horizon` have no raw
+events left: there a straddling hour counts whole, in the bucket where it starts.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, type_coerce, union_all
 from sqlalchemy import select as select_columns  # more than four columns; sqlmodel's select types at most four
+from sqlalchemy.types import Integer
 from sqlmodel import Session, col, select
 
+from gateway import histogram, retention
 from gateway.errors import GatewayError
 from gateway.event_search import EventFilter
-from gateway.models import Event, Key
+from gateway.jsonsql import has_all
+from gateway.models import Event, EventRollup, Key, LatencyRollup
+from gateway.rollups import ALL, CANCELLED_STATUS, HOUR, hour_of
 
 MAX_BUCKETS = 10_000
+QUANTILES = (0.5, 0.95, 0.99)
+MAX_RAW_INTERVALS = 64  # past this many edge pieces, read the whole window after the horizon from raw events
 
 
 @dataclass
@@ -34,7 +46,7 @@ class DataPoint:
     error_count: int = 0
     cancelled_count: int = 0
     cache_hit_count: int = 0
-    latencies: list[float] = field(default_factory=list, repr=False)
+    latency_sum_ms: float = field(default=0.0, repr=False)
 
 
 @dataclass
@@ -58,31 +70,172 @@ class Spend:
     completion_token_count: int = 0
 
 
-def percentile(ordered: Sequence[float], q: float) -> float:
-    """Exact percentile with linear interpolation (as PostgreSQL's percentile_cont); 0 when empty."""
-    if not ordered:
-        return 0.0
-    rank = (len(ordered) - 1) * q
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+@dataclass(frozen=True)
+class Window:
+    """[start, end) (either open) cut into buckets of `increment` seconds (one bucket when None)."""
+
+    start: float | None
+    end: float | None
+    increment: int | None = None
+    horizon: int = 0
+
+    def edges(self) -> list[float]:
+        """Every bucket edge, the window's own edges included."""
+        inner = range(int(self.start), int(self.end), self.increment) if (
+            self.increment and self.start is not None and self.end is not None) else []
+        return [*inner, *(e for e in (self.start, self.end) if e is not None)]
+
+    def raw_intervals(self) -> list[tuple[float, float]]:
+        """Time ranges read from raw events: the straddling hours after the horizon, merged."""
+        low = self.start if self.start is not None else -math.inf
+        high = self.end if self.end is not None else math.inf
+        hours = sorted({hour_of(edge) for edge in self.edges() if edge % HOUR})
+        pieces = [(max(h, low), min(h + HOUR, high)) for h in hours if h >= self.horizon]
+        merged: list[tuple[float, float]] = []
+        for a, b in (p for p in pieces if p[0] < p[1]):
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        if len(merged) > MAX_RAW_INTERVALS:
+            return [(max(low, self.horizon), high)]
+        return merged
 
 
-CLIENT_CLOSED = 499  # the client went away (the chat's Stop) before the answer ended
+def _index(column: Any, window: Window) -> ColumnElement[int]:
+    """Bucket index of a time column (integer hours or float event times)."""
+    if window.increment is None or window.start is None:
+        return type_coerce(literal(0), Integer)
+    offset = column - window.start
+    if isinstance(column.type, Integer) and float(window.start).is_integer():
+        # Integer division in both databases (SQLAlchemy's "/" would divide as NUMERIC on PostgreSQL: slow).
+        return type_coerce(offset.self_group().op("/")(int(window.increment)), Integer)
+    return func.floor(offset / window.increment).cast(Integer)
 
 
-def is_cancelled(status: int) -> bool:
-    """The client stopped the request itself: its own category, not a failure of the gateway or model."""
-    return status == CLIENT_CLOSED
+def _rollup_hours(column: Any, window: Window) -> list[ColumnElement[bool]]:
+    """Rollup hours answered from rollups: inside the window and not read from raw events."""
+    conds: list[ColumnElement[bool]] = []
+    if window.start is not None:
+        conds.append(column >= window.start)
+    if window.end is not None:
+        conds.append(column < window.end)
+    raw = window.raw_intervals()
+    if raw:
+        conds.append(not_(or_(*(and_(column >= hour_of(a), column < b) for a, b in raw))))
+    return conds
 
 
-def is_error(status: int, error: str) -> bool:
-    """A request failed if the gateway answered >= 400 or the event records an error (e.g. a cut
-    stream), unless the client cancelled it."""
-    return not is_cancelled(status) and (status >= 400 or bool(error))
+def _raw_times(window: Window) -> ColumnElement[bool] | None:
+    """Events read raw, or None when the rollups answer everything."""
+    raw = window.raw_intervals()
+    if not raw:
+        return None
+    created = col(Event.created_at)
+    return or_(*(and_(created >= a, created < b) for a, b in raw))
+
+
+def _rollup_filter(key_ids: Sequence[str], tags: Sequence[str], dialect: str) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if key_ids:
+        conds.append(col(EventRollup.key_id).in_(list(key_ids)))
+    if tags:
+        conds.append(has_all(col(EventRollup.tags), tags, dialect))
+    return conds
+
+
+def _latency_filter(key_ids: Sequence[str], tags: Sequence[str], dialect: str) -> list[ColumnElement[bool]]:
+    if not key_ids and not tags:
+        return [col(LatencyRollup.key_id) == ALL]
+    conds = [col(LatencyRollup.key_id) != ALL]
+    if key_ids:
+        conds.append(col(LatencyRollup.key_id).in_(list(key_ids)))
+    if tags:
+        conds.append(has_all(col(LatencyRollup.tags), tags, dialect))
+    return conds
+
+
+def _counter_sums(db: Session, window: Window, key_ids: Sequence[str], tags: Sequence[str],
+                  group: str | None = None) -> list[tuple[Any, ...]]:
+    """(bucket index, [group value,] requests, prompt, completion, cost, latency sum, errors, cancelled,
+    cache hits) from rollups and from raw edge events, not yet added together."""
+    dialect = db.get_bind().dialect.name
+    hour = col(EventRollup.bucket_start)
+    r_group = [col(getattr(EventRollup, group))] if group else []
+    idx = _index(hour, window)  # one object: PostgreSQL must see the same parameters in GROUP BY
+    rollup_query = (
+        select_columns(
+            idx, *r_group,
+            func.sum(EventRollup.requests), func.sum(EventRollup.prompt_token_count),
+            func.sum(EventRollup.completion_token_count), func.sum(EventRollup.cost_in_usd),
+            func.sum(EventRollup.latency_sum_ms), func.sum(EventRollup.error_count),
+            func.sum(EventRollup.cancelled_count), func.sum(EventRollup.cache_hit_count),
+        )
+        .where(*_rollup_hours(hour, window), *_rollup_filter(key_ids, tags, dialect))
+        .group_by(idx, *r_group)
+    )
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in db.connection().execute(rollup_query).all()]
+    raw = _raw_times(window)
+    if raw is not None:
+        e_group = [col(getattr(Event, group))] if group else []
+        failed = and_(col(Event.status) != CANCELLED_STATUS, or_(col(Event.status) >= 400, col(Event.error) != ""))
+        raw_idx = _index(col(Event.created_at), window)
+        raw_query = (
+            select_columns(
+                raw_idx, *e_group,
+                func.count(), func.sum(Event.prompt_token_count), func.sum(Event.completion_token_count),
+                func.sum(Event.cost_in_usd), func.sum(Event.latency_in_ms),
+                func.sum(_flag(failed)), func.sum(_flag(col(Event.status) == CANCELLED_STATUS)),
+                func.sum(_flag(col(Event.cache_hit) == True)),  # noqa: E712  # SQL comparison
+            )
+            .where(raw, *EventFilter(key_ids=key_ids, tags=tags).conditions(dialect))
+            .group_by(raw_idx, *e_group)
+        )
+        rows += [tuple(row) for row in db.connection().execute(raw_query).all()]
+    return rows
+
+
+def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((cond, 1), else_=0)
+
+
+WHOLE = -1  # bucket index of the whole window's percentiles
+
+
+def _latency_percentiles(db: Session, window: Window, key_ids: Sequence[str], tags: Sequence[str]) -> dict[int, list[float]]:
+    """p50/p95/p99 per bucket index, and of the whole window at WHOLE, from the latency histograms of
+    rollups and of raw edge events: merged, summed and walked by the database in one query."""
+    dialect = db.get_bind().dialect.name
+    hour = col(LatencyRollup.bucket_start)
+    parts: list[Any] = [  # selects of (idx, bin, n)
+        select_columns(_index(hour, window).label("idx"), col(LatencyRollup.bin).label("bin"),
+                       col(LatencyRollup.count).label("n"))
+        .where(*_rollup_hours(hour, window), *_latency_filter(key_ids, tags, dialect))
+    ]
+    raw = _raw_times(window)
+    if raw is not None:
+        parts.append(
+            select_columns(_index(col(Event.created_at), window).label("idx"),
+                           histogram.bin_sql(col(Event.latency_in_ms)).label("bin"), literal(1).label("n"))
+            .where(raw, *EventFilter(key_ids=key_ids, tags=tags).conditions(dialect))
+        )
+    merged = union_all(*parts).subquery()
+    # Counts as 4-byte integers (no bin of one bucket holds 2**31 events): PostgreSQL sums those in
+    # machine integers, where sums of 8-byte ones become NUMERIC, several times slower.
+    per_bucket = (select_columns(merged.c.idx, merged.c.bin, func.sum(merged.c.n).cast(Integer).label("n"))
+                  .group_by(merged.c.idx, merged.c.bin).cte("per_bucket"))
+    whole = select_columns(literal(WHOLE).label("idx"), per_bucket.c.bin,
+                           func.sum(per_bucket.c.n).cast(Integer).label("n")).group_by(per_bucket.c.bin)
+    counts = union_all(select_columns(per_bucket.c.idx, per_bucket.c.bin, per_bucket.c.n), whole).subquery()
+    if dialect == "postgresql":  # room to hash the groups in memory instead of sorting them on disk
+        db.connection().exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    rows = db.connection().execute(histogram.rank_rows(counts, QUANTILES)).all()
+    return histogram.percentiles_of(rows, QUANTILES)
 
 
 def report_events(db: Session, flt: EventFilter, start: int, end: int, increment: int) -> EventReport:
-    """Every bucket of `increment` seconds from `start` to `end` (empty ones too) and overall percentiles."""
+    """Every bucket of `increment` seconds from `start` to `end` (empty ones too) and overall percentiles
+    (within histogram.ALPHA of the exact ones); events must match `flt`'s keys and tags."""
     if end <= start:
         raise GatewayError(400, "end: must be after start")
     if increment <= 0:
@@ -90,65 +243,66 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
     count = math.ceil((end - start) / increment)
     if count > MAX_BUCKETS:
         raise GatewayError(400, f"increment: {increment} s gives {count} buckets; at most {MAX_BUCKETS} are allowed")
-    flt = flt.model_copy(update={"start": start, "end": end})
+    window = Window(start, end, increment, retention.horizon(db))
     points = [DataPoint(time_stamp=start + i * increment) for i in range(count)]
-    columns = (
-        col(Event.created_at), col(Event.latency_in_ms), col(Event.prompt_token_count),
-        col(Event.completion_token_count), col(Event.cost_in_usd), col(Event.status), col(Event.error),
-        col(Event.cache_hit),
-    )
-    query = select_columns(*columns).where(*flt.conditions(db.get_bind().dialect.name))
-    rows = db.connection().execute(query).all()
-    for created, latency, prompt, completion, cost, status, error, cached in rows:
-        point = points[int((created - start) // increment)]
-        point.number_of_requests += 1
-        point.prompt_token_count += prompt
-        point.completion_token_count += completion
-        point.cost_in_usd += cost
-        point.error_count += is_error(status, error)
-        point.cancelled_count += is_cancelled(status)
-        point.cache_hit_count += bool(cached)
-        point.latencies.append(latency)
+    for idx, requests, prompt, completion, cost, latency, errors, cancelled, cached in _counter_sums(
+            db, window, flt.key_ids, flt.tags):
+        point = points[int(idx)]
+        point.number_of_requests += int(requests)
+        point.prompt_token_count += int(prompt)
+        point.completion_token_count += int(completion)
+        point.cost_in_usd += float(cost)
+        point.latency_sum_ms += float(latency)
+        point.error_count += int(errors)
+        point.cancelled_count += int(cancelled)
+        point.cache_hit_count += int(cached)
+    percentiles = _latency_percentiles(db, window, flt.key_ids, flt.tags)
+    for idx, (median, p95, p99) in percentiles.items():
+        if idx != WHOLE:
+            point = points[idx]
+            point.latency_in_ms_median, point.latency_in_ms_95th, point.latency_in_ms_99th = median, p95, p99
     for point in points:
-        _summarize(point)
-    overall = sorted(latency for point in points for latency in point.latencies)
-    return EventReport(points, percentile(overall, 0.5), percentile(overall, 0.99), percentile(overall, 0.95))
+        if point.number_of_requests:
+            point.latency_in_ms = point.latency_sum_ms / point.number_of_requests
+    median, p95, p99 = percentiles.get(WHOLE, [0.0, 0.0, 0.0])
+    return EventReport(points, median, p99, p95)
 
 
-def _summarize(point: DataPoint) -> None:
-    ordered = sorted(point.latencies)
-    if ordered:
-        point.latency_in_ms = sum(ordered) / len(ordered)
-    point.latency_in_ms_median = percentile(ordered, 0.5)
-    point.latency_in_ms_95th = percentile(ordered, 0.95)
-    point.latency_in_ms_99th = percentile(ordered, 0.99)
-
-
-def _totals() -> tuple[ColumnElement[Any], ...]:
-    return (
-        func.coalesce(func.sum(Event.cost_in_usd), 0.0),
-        func.count(),
-        func.coalesce(func.sum(Event.prompt_token_count), 0),
-        func.coalesce(func.sum(Event.completion_token_count), 0),
-    )
+def _usages(db: Session, start: float | None, end: float | None, group: str, key_ids: Sequence[str] = (),
+            tags: Sequence[str] = ()) -> dict[str, Spend]:
+    """Totals per value of `group` (key_id or model) over [start, end), rollups and raw edges together."""
+    window = Window(start, end, None, retention.horizon(db))
+    out: dict[str, Spend] = {}
+    for _idx, value, requests, prompt, completion, cost, *_rest in _counter_sums(db, window, key_ids, tags, group):
+        usage = out.setdefault(value, Spend(**{group: value}))
+        usage.requests += int(requests)
+        usage.prompt_token_count += int(prompt)
+        usage.completion_token_count += int(completion)
+        usage.cost_in_usd += float(cost)
+    return out
 
 
 def key_usage(db: Session, key_id: str, start: float | None = None, end: float | None = None) -> Spend:
-    """Spend and tokens of one existing key, from its events (all time unless a window is given)."""
+    """Spend and tokens of one existing key (all time unless a window is given)."""
     if db.get(Key, key_id) is None:
         raise GatewayError(404, f"key '{key_id}' does not exist")
-    conds = EventFilter(key_ids=[key_id], start=start, end=end).conditions(db.get_bind().dialect.name)
-    cost, requests, prompt, completion = db.exec(select(*_totals()).where(*conds)).one()
-    return Spend(key_id=key_id, cost_in_usd=float(cost), requests=int(requests),
-                 prompt_token_count=int(prompt), completion_token_count=int(completion))
+    return _usages(db, start, end, "key_id", [key_id]).get(key_id, Spend(key_id=key_id))
 
 
-def top_keys(
-    db: Session, start: float | None, end: float | None, limit: int, tags: Sequence[str] = ()
-) -> list[Spend]:
+def key_spend(db: Session, key_id: str, since: float | None) -> float:
+    """Recorded spend of a key since a unix time (all time when None): what budgets are checked against."""
+    return _usages(db, since, None, "key_id", [key_id]).get(key_id, Spend()).cost_in_usd
+
+
+def _ranked(usages: dict[str, Spend], attr: str, limit: int) -> list[Spend]:
+    """Biggest spenders first, then most requests, then by name; empty names left out."""
+    ranked = sorted((u for value, u in usages.items() if value), key=lambda u: (-u.cost_in_usd, -u.requests, getattr(u, attr)))
+    return ranked[:limit]
+
+
+def top_keys(db: Session, start: float | None, end: float | None, limit: int, tags: Sequence[str] = ()) -> list[Spend]:
     """Keys with the highest spend, then the most requests, with their names."""
-    conds = EventFilter(tags=tags, start=start, end=end).conditions(db.get_bind().dialect.name)
-    usages = _top(db, "key_id", [*conds, col(Event.key_id) != ""], limit)
+    usages = _ranked(_usages(db, start, end, "key_id", tags=tags), "key_id", limit)
     names = dict(db.exec(select(Key.key_id, Key.name).where(col(Key.key_id).in_([u.key_id for u in usages]))).all())
     for usage in usages:
         usage.name = names.get(usage.key_id, "")
@@ -157,23 +311,4 @@ def top_keys(
 
 def top_models(db: Session, start: float | None, end: float | None, limit: int) -> list[Spend]:
     """Models with the highest spend, then the most requests."""
-    conds = EventFilter(start=start, end=end).conditions(db.get_bind().dialect.name)
-    return _top(db, "model", [*conds, col(Event.model) != ""], limit)
-
-
-def _top(db: Session, attr: str, conds: list[ColumnElement[bool]], limit: int) -> list[Spend]:
-    """Totals grouped by the event column `attr` (key_id or model), biggest spenders first."""
-    group = col(getattr(Event, attr))
-    cost, requests, prompt, completion = _totals()
-    query = (
-        select_columns(group, cost, requests, prompt, completion)
-        .where(*conds)
-        .group_by(group)
-        .order_by(cost.desc(), requests.desc(), group)
-        .limit(limit)
-    )
-    return [
-        Spend(**{attr: value}, cost_in_usd=float(c), requests=int(r), prompt_token_count=int(p),
-              completion_token_count=int(t))
-        for value, c, r, p, t in db.connection().execute(query).all()
-    ]
+    return _ranked(_usages(db, start, end, "model"), "model", limit)

@@ -6,11 +6,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 log = logging.getLogger("gateway.store")
 
 Listener = Callable[[str], Awaitable[None] | None]
+
+SIGNAL_POLL_S = 0.25
 
 # One round trip, atomic on the server: count a request in its window (KEYS[1], expiring once)
 # when ARGV[2] is 1, and read the other keys.
@@ -81,11 +84,16 @@ class Store(Protocol):
 
 
 class LocalStore:
-    """In-process store with expiries, for one gateway process without Redis."""
+    """In-process store with expiries, for one gateway process without Redis. With a `signal_dir`,
+    published messages also reach the processes of this machine that use the same directory (the admin
+    and the proxy run apart): a stamp file per channel, polled every SIGNAL_POLL_S."""
 
-    def __init__(self) -> None:
+    def __init__(self, signal_dir: Path | None = None) -> None:
         self._data: dict[str, tuple[object, float | None]] = {}
         self._listeners: dict[str, list[Listener]] = {}
+        self._signal_dir = signal_dir
+        self._stamps: dict[str, int] = {}
+        self._poller: asyncio.Task[None] | None = None
 
     def _live(self, key: str) -> object | None:
         item = self._data.get(key)
@@ -172,6 +180,12 @@ class LocalStore:
         return True
 
     async def publish(self, channel: str, message: str) -> None:
+        await self._deliver(channel, message)
+        if self._signal_dir is not None:
+            self._signal_dir.mkdir(parents=True, exist_ok=True)
+            (self._signal_dir / channel).write_text(message)
+
+    async def _deliver(self, channel: str, message: str) -> None:
         for listener in self._listeners.get(channel, []):
             result = listener(message)
             if asyncio.iscoroutine(result):
@@ -179,11 +193,33 @@ class LocalStore:
 
     async def subscribe(self, channel: str, listener: Listener) -> None:
         self._listeners.setdefault(channel, []).append(listener)
+        if self._signal_dir is not None:
+            self._stamps.setdefault(channel, self._stamp(channel))
+            self._poller = self._poller or asyncio.create_task(self._poll(), name="store-signals")
+
+    def _stamp(self, channel: str) -> int:
+        assert self._signal_dir is not None
+        try:
+            return (self._signal_dir / channel).stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0
+
+    async def _poll(self) -> None:
+        """Deliver "" (everything changed) when another process touched a channel's stamp file."""
+        while True:
+            await asyncio.sleep(SIGNAL_POLL_S)
+            for channel, seen in list(self._stamps.items()):
+                stamp = self._stamp(channel)
+                if stamp != seen:
+                    self._stamps[channel] = stamp
+                    await self._deliver(channel, "")
 
     async def ping(self) -> bool:
         return True
 
     async def close(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
         self._data.clear()
 
 
@@ -369,8 +405,9 @@ class FallbackStore:
         await self.primary.close()
 
 
-def make_store(redis_url: str, prefix: str = "dictachat:") -> Store:
-    """Redis (with in-process fallback) when `redis_url` is set, else in-process."""
+def make_store(redis_url: str, prefix: str = "dictachat:", signal_dir: Path | None = None) -> Store:
+    """Redis (with in-process fallback) when `redis_url` is set, else in-process (messages reach the
+    other processes of this machine through stamp files in `signal_dir`)."""
     if not redis_url:
-        return LocalStore()
+        return LocalStore(signal_dir)
     return FallbackStore(RedisStore(redis_url, prefix))

@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0005_accounts'
-down_revision = '0004_gpu_share'
+down_revision = '0002_rollups'
 branch_labels = None
 depends_on = None
 

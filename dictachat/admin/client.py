@@ -90,7 +90,8 @@ class EventInfo(TypedDict, total=False):
 
 class EventsPage(TypedDict):
     events: list[EventInfo]
-    total: int
+    total: int | None  # None when the query asked for no count (includeTotal: false)
+    nextCursor: str | None  # None on the last page
 
 
 class DataPoint(TypedDict, total=False):
@@ -277,9 +278,12 @@ class AdminClient:
 
     # Events and reporting
     async def events(self, query: JSON) -> EventsPage:
-        """One page of events matching `query` (POST /api/v2/events filters) and the number of all matches."""
+        """One page of events matching `query` (POST /api/v2/events filters), the number of all matches
+        and the cursor of the next page."""
         body = await self._call("POST", "/api/v2/events", body=query) or {}
-        return {"events": body.get("events", []), "total": int(body.get("total", 0))}
+        total = body.get("total")
+        return {"events": body.get("events", []), "total": None if total is None else int(total),
+                "nextCursor": body.get("nextCursor") or None}
 
     async def report(self, start: int, end: int, increment: int, key_ids: list[str] | None = None) -> Report:
         body = {"start": start, "end": end, "increment": increment, "keyIds": key_ids or [], "tags": []}

@@ -23,9 +23,9 @@ router = APIRouter(prefix="/api/reporting", tags=["reporting"])
 
 @router.post("/events")
 async def report_events(body: ReportingQuery, ctx: Ctx) -> ReportOut:
-    """Every `increment`-second bucket of [start, end) with requests, tokens, cost, average and exact
-    median/95th/99th latency, errors, client cancellations (499, not errors) and cache hits; plus
-    median, 95th and 99th latency over the whole range."""
+    """Every `increment`-second bucket of [start, end) with requests, tokens, cost, average and
+    median/95th/99th latency (within 1 %), errors, client cancellations (499, not errors) and cache hits;
+    plus median, 95th and 99th latency over the whole range."""
     flt = EventFilter(key_ids=body.key_ids, tags=body.tags)
     report = await run_db(ctx, reporting.report_events, flt, body.start, body.end, body.increment)
     return ReportOut.model_validate(report)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import csv
 import re
+import time
 import uuid
+from pathlib import Path
 
 import httpx
 import openai
 import pytest
 from playwright.sync_api import Page, expect
 
+from common.db import make_engine
 from dictachat.admin.state.format import usd
+from gateway.event import ProxyEvent
+from gateway.events import write_rows
 from tests.e2e.conftest import AppStack
 from tests.support import free_port
 
@@ -186,3 +191,35 @@ def test_overview_is_usable_on_a_narrow_screen(page: Page, app_stack: AppStack) 
     assert width <= 390, f"the page scrolls sideways ({width} px wide)"
     page.get_by_test_id("nav-keys").filter(visible=True).click()
     expect(page).to_have_url(re.compile(re.escape(app_stack.url) + r"/admin/keys/?$"), timeout=TIMEOUT_MS)
+
+
+def test_events_pages_forward_and_back_with_cursors(page: Page, app_stack: AppStack, tmp_path: Path) -> None:
+    """60 events of one model: three pages of 25, 25 and 10, each event once, clicked through and back."""
+    model = f"paged-{uuid.uuid4().hex[:6]}"
+    now = time.time()
+    rows = [ProxyEvent(id=str(uuid.uuid4()), created_at=now - 60 - i, key_id="", provider="p", model=model,
+                       path="/v1/chat/completions", method="POST", status=200, latency_in_ms=5.0).row()
+            for i in range(60)]
+    engine = make_engine(app_stack.database_url)
+    write_rows(engine, rows)
+    engine.dispose()
+    sign_in(page, app_stack, "/admin/events")
+    page.get_by_test_id("filter-model").fill(model)
+    page.get_by_test_id("filter-model").press("Enter")
+    rng = page.get_by_test_id("events-range")
+    expect(rng).to_have_text("1–25 / 60", timeout=TIMEOUT_MS)
+    seen: list[str] = []
+    next_button, prev_button = page.get_by_label("next page"), page.get_by_label("previous page")
+    for expected in ("26–50 / 60", "51–60 / 60"):
+        expect(page.get_by_test_id("event-row")).to_have_count(25)
+        seen += page.get_by_test_id("event-row").all_inner_texts()
+        next_button.click()
+        expect(rng).to_have_text(expected, timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("event-row")).to_have_count(10)
+    seen += page.get_by_test_id("event-row").all_inner_texts()
+    assert len(set(seen)) == 60  # one second apart: every row differs, none repeated across pages
+    expect(next_button).to_be_disabled()
+    page.screenshot(path=str(tmp_path / "events-last-page.png"))
+    prev_button.click()
+    expect(rng).to_have_text("26–50 / 60", timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("event-row")).to_have_count(25)

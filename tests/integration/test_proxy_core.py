@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp.test_utils import TestServer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.types import Message
 
@@ -25,7 +26,7 @@ from gateway.bootstrap import ensure_defaults
 from gateway.models import Event, Key
 from gateway.proxy.forward import CLIENT_GONE
 from gateway.readiness import DatabaseSetup
-from gateway.server import Runtime, build
+from gateway.server import Runtime, build_proxy
 from tests.fake_upstream import MODEL, Upstream
 
 KEY = "sk-core-test-key"
@@ -35,14 +36,15 @@ PROMPT_PER_1K, COMPLETION_PER_1K = 1.0, 2.0
 @dataclass
 class Core:
     runtime: Runtime
+    engine: Engine
     client: httpx.AsyncClient
     upstream: Upstream
     upstream_url: str
 
     async def events(self) -> list[Event]:
         """Every event written so far, after making the recorder write what it holds."""
-        assert await self.runtime.recorder.flush()
-        with Session(self.runtime.ctx.engine) as db:
+        assert self.runtime.recorder is not None and await self.runtime.recorder.flush()
+        with Session(self.engine) as db:
             return list(db.exec(select(Event)).all())
 
     async def post(self, body: dict[str, Any], key: str | None = KEY, **headers: str) -> httpx.Response:
@@ -62,10 +64,10 @@ async def core(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Core]:
                              local_prompt_cost_per_1k=PROMPT_PER_1K, local_completion_cost_per_1k=COMPLETION_PER_1K)
     engine = make_engine(sqlite_url)
     ensure_defaults(engine, settings)
-    runtime = await build(settings, engine, DatabaseSetup())
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.proxy), base_url="http://proxy.test")
+    runtime = await build_proxy(settings, engine, DatabaseSetup())
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app), base_url="http://proxy.test")
     try:
-        yield Core(runtime, client, upstream, url)
+        yield Core(runtime, engine, client, upstream, url)
     finally:
         await client.aclose()
         await runtime.close()
@@ -142,7 +144,7 @@ async def test_a_stream_the_upstream_breaks_ends_in_an_error_event_and_one_502_e
 
 def set_key(core: Core, **columns: Any) -> None:
     """Change the test key's columns in the database (the proxy reads keys through its key cache)."""
-    with Session(core.runtime.ctx.engine) as db:
+    with Session(core.engine) as db:
         key = db.exec(select(Key)).one()
         for name, value in columns.items():
             setattr(key, name, value)
@@ -207,7 +209,7 @@ async def test_a_client_that_leaves_mid_stream_is_one_499_event_and_the_upstream
         "headers": [(b"authorization", f"Bearer {KEY}".encode()), (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode())],
     }
-    await asyncio.wait_for(core.runtime.proxy(scope, receive, send), 30)
+    await asyncio.wait_for(core.runtime.app(scope, receive, send), 30)
     assert sent[0]["status"] == 200
     assert sent[-1].get("more_body", True)  # the stream never reached its end
     event = only(await core.events())

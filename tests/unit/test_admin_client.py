@@ -56,7 +56,7 @@ async def test_filters_and_answer_shapes() -> None:
     (key,) = await api.list_keys(revoked=True, name="")
     assert key["revoked"] is True
     page = await api.events({"model": "scripted-model"})
-    assert page == {"events": [{"id": "e1", "model": "scripted-model"}], "total": 41}
+    assert page == {"events": [{"id": "e1", "model": "scripted-model"}], "total": 41, "nextCursor": None}
     assert (await api.top_keys())[0]["costInUsd"] == 0.5
 
 

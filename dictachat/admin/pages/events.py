@@ -107,7 +107,7 @@ def pager() -> rx.Component:
                        disabled=EventsState.page == 0, aria_label="previous page"),
         rx.text(EventsState.page + 1, " / ", EventsState.page_count, size="2"),
         rx.icon_button(rx.icon("chevron-right", size=16), variant="soft", size="1", on_click=EventsState.next_page,
-                       disabled=EventsState.page + 1 >= EventsState.page_count, aria_label="next page"),
+                       disabled=EventsState.next_cursor == "", aria_label="next page"),
         align="center",
         width="100%",
         margin_top="0.75rem",

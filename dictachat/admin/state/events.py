@@ -98,6 +98,9 @@ class EventsState(AdminPage, AdminState):
     rows: list[EventRow] = []
     total: int = 0
     page: int = 0
+    # Keyset pages: the cursor each visited page starts at ("" for the first), and the next page's.
+    cursors: list[str] = [""]
+    next_cursor: str = ""
     key_options: list[list[str]] = []
 
     key_id: str = ""
@@ -153,13 +156,19 @@ class EventsState(AdminPage, AdminState):
         yield
         api = self._api()
         names = await self._key_names(api)
-        page = await api.events({**self._query(), "offset": self.page * PAGE_SIZE, "limit": PAGE_SIZE})
+        first = self.page == 0  # counted once per filter; later pages start at their cursor
+        query = {**self._query(), "limit": PAGE_SIZE, "includeTotal": first}
+        if not first:
+            query["cursor"] = self.cursors[self.page]
+        page = await api.events(query)
         self.rows = [event_row(e, names) for e in page["events"]]
-        self.total = page["total"]
+        if page["total"] is not None:
+            self.total = page["total"]
+        self.next_cursor = page["nextCursor"] or ""
         self.loading = False
 
     def _refilter(self):
-        self.page = 0
+        self.page, self.cursors = 0, [""]
         return EventsState.load
 
     @rx.event
@@ -209,7 +218,8 @@ class EventsState(AdminPage, AdminState):
 
     @rx.event
     def next_page(self):
-        if self.page + 1 < self.page_count:
+        if self.next_cursor:
+            self.cursors = [*self.cursors[: self.page + 1], self.next_cursor]
             self.page += 1
             return EventsState.load
 
@@ -239,10 +249,12 @@ class EventsState(AdminPage, AdminState):
         api = self._api()
         # A fixed end keeps pages stable while new events keep arriving.
         query = {**self._query(), "end": time.time()}
+        cursor = ""
         while len(events) < EXPORT_LIMIT:
-            page = await api.events({**query, "offset": len(events), "limit": 1000})
+            page = await api.events({**query, "limit": 1000, "includeTotal": False, **({"cursor": cursor} if cursor else {})})
             events += page["events"]
-            if len(events) >= page["total"] or not page["events"]:
+            cursor = page["nextCursor"] or ""
+            if not cursor:
                 break
         self.exporting = False
         yield rx.download(data=events_csv(events), filename=f"events-{time.strftime('%Y%m%d-%H%M%S')}.csv", mime_type="text/csv")

@@ -18,8 +18,11 @@ class EventsQuery(EventFilter, ApiModel):
     limit: int = Field(100, ge=1, le=MAX_PAGE)
     sort: SortBy = "time"
     order: Order = "desc"
+    cursor: str | None = Field(None, description="nextCursor of the previous page (keyset: as fast at any depth; offset is ignored)")
+    include_total: bool = Field(True, description="count every match (one extra scan of the matches)")
 
 
 class EventsPage(BaseModel):
     events: list[ProxyEvent]
-    total: int
+    total: int | None
+    next_cursor: str | None = Field(None, serialization_alias="nextCursor")

@@ -24,7 +24,7 @@ class DataPointOut(ApiModel):
     completion_token_count: int
     cost_in_usd: float
     latency_in_ms: float = Field(description="Average latency in the bucket")
-    latency_in_ms_median: float
+    latency_in_ms_median: float = Field(description="Within 1 % of the exact median (log-spaced histogram)")
     latency_in_ms_95th: float
     latency_in_ms_99th: float
     error_count: int = Field(description="Failed requests; client-cancelled ones (status 499) are not errors")
