@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from gateway.models import User
 from tests.e2e.conftest import AppStack, fresh_page
-from tests.e2e.test_accounts import sign_in
+from tests.e2e.test_accounts_browser import sign_in
 from tests.e2e.test_chat import TIMEOUT_MS, last_answer, poll, send, wait_idle
 
 pytestmark = pytest.mark.timeout(900)
