@@ -27,6 +27,7 @@ import uvloop
 from common.db import get_engine
 from common.settings import Settings, get_settings
 from gateway.readiness import DatabaseSetup
+from gateway.scheduler_view import VIEW_DIR_ENV
 from gateway.server import build_admin, build_proxy
 
 log = logging.getLogger("gateway")
@@ -72,6 +73,8 @@ def supervise(settings: Settings, workers: int, database: DatabaseSetup) -> int:
     host = settings.gateway.gateway_host
     # Metrics are counted in the proxies and served by the admin: one shared directory, fresh per start.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir = tempfile.mkdtemp(prefix="gateway-metrics-")
+    # The proxies' live scheduler views, read by the admin's System page (gateway.scheduler_view).
+    os.environ[VIEW_DIR_ENV] = views_dir = tempfile.mkdtemp(prefix="gateway-views-")
     sockets = {"admin": _listen(host, settings.gateway.bricksllm_admin_port),
                "proxy": _listen(host, settings.gateway.bricksllm_proxy_port)}
     pending = [] if database.ready else ["--database-problem", database.problem or "not ready"]
@@ -105,6 +108,7 @@ def supervise(settings: Settings, workers: int, database: DatabaseSetup) -> int:
             child.kill()
             child.wait()
     shutil.rmtree(metrics_dir, ignore_errors=True)
+    shutil.rmtree(views_dir, ignore_errors=True)
     if died and not stopping:
         log.error("a gateway process exited (code %s); stopped the others", died[0].returncode)
         return 1

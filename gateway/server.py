@@ -27,6 +27,7 @@ from gateway.quotas import Quotas
 from gateway.readiness import DatabaseSetup
 from gateway.routing import Deployments
 from gateway.scheduler import Scheduler
+from gateway.scheduler_view import publish, view_dir
 from gateway.shared_slots import SharedSlots
 from gateway.slots import SlotDirectory
 from gateway.store import FallbackStore, Store, make_store
@@ -97,6 +98,8 @@ async def build_proxy(settings: Settings, engine: Engine, database: DatabaseSetu
     await store.subscribe(CONFIG_CHANNEL, config.invalidate)
     recorder.start()
     tasks = []
+    if (views := view_dir()) is not None:
+        tasks.append(asyncio.create_task(publish(gate.scheduler, views), name="scheduler-view"))
     if not database.ready:
         def ready() -> None:
             recorder.schema_ready = True

@@ -18,6 +18,7 @@ from gateway.cli.resources import GpuInfo, read_gpus
 from gateway.context import Context
 from gateway.metrics import KEY_WINDOW_TOKENS
 from gateway.models import Key
+from gateway.scheduler_view import live_view
 from gateway.upstream import api_url
 
 _PROBE_TIMEOUT = httpx.Timeout(3.0)
@@ -153,10 +154,10 @@ def _share_keys(ctx: Context, active: list[str]) -> list[Key]:
 
 async def share(ctx: Context) -> dict[str, Any]:
     """The live fair-share view: per provider and deployment slots, in flight, queue depth and waits;
-    per key in flight, queued and tokens in its window. Slot numbers are this gateway process's."""
+    per key in flight, queued and tokens in its window, as the proxy processes publish them."""
     if ctx.gate is None:
         return {"enabled": False, "providers": [], "keys": []}
-    view = await ctx.gate.scheduler.snapshot()
+    view = await live_view(ctx.gate.scheduler)
     local = {k["keyId"]: k for k in view["keys"]}
     rows = []
     for key in await asyncio.to_thread(_share_keys, ctx, list(local)):

@@ -8,7 +8,7 @@ from dictachat.admin.components.layout import admin_shell
 from dictachat.admin.components.ui import card, empty_state, error_callout, field, loading_or, ltr, table
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.users import RATE_UNITS, UserRow, UsersState
-from dictachat.ui.i18n import tr
+from dictachat.ui.i18n import tr, tr_n
 from dictachat.ui.lang import LangState
 
 
@@ -49,7 +49,7 @@ def user_table_row(row: UserRow) -> rx.Component:
                       data_testid="user-status"),
         rx.table.cell(ltr(rx.cond(row.limits != "", row.limits, "—"), size="1", white_space="nowrap")),
         rx.table.cell(rx.vstack(ltr(row.spend, weight="medium"),
-                                rx.text(row.requests, " ", tr("admin.requests"), " · ", row.tokens, " ",
+                                rx.text(tr_n("admin.n_requests", row.requests), " · ", row.tokens, " ",
                                         tr("admin.users.tokens"), size="1", color_scheme="gray", white_space="nowrap"),
                                 spacing="0"), data_testid="user-usage"),
         rx.table.cell(ltr(rx.cond(row.last_seen != "", row.last_seen, "—"), size="1", white_space="nowrap")),

@@ -24,7 +24,7 @@ class UserRow:
     created: str = ""
     last_seen: str = ""
     limits: str = ""
-    requests: str = ""
+    requests: int = 0
     tokens: str = ""
     spend: str = ""
 
@@ -39,7 +39,7 @@ def user_row(user: UserInfo) -> UserRow:
         id=user.get("id", ""), name=user.get("name", ""), email=user.get("email", ""), role=user.get("role", "user"),
         disabled=bool(user.get("disabled")), created=fmt.stamp(user.get("createdAt"), with_seconds=False),
         last_seen=fmt.stamp(user["lastSeenAt"], with_seconds=False) if user.get("lastSeenAt") else "",
-        limits=" · ".join(limits), requests=fmt.count(user.get("requests", 0)),
+        limits=" · ".join(limits), requests=int(user.get("requests", 0)),
         tokens=fmt.count(user.get("promptTokenCount", 0) + user.get("completionTokenCount", 0)),
         spend=fmt.usd(user.get("costInUsd", 0.0)),
     )

@@ -1,0 +1,111 @@
+"""The proxy processes' live scheduler views, handed to the admin process through small JSON files.
+
+The admin API runs in its own process and admits no requests itself, so its System page reads what the
+proxies publish here (the supervisor names the folder in GATEWAY_VIEW_DIR); no Redis is needed for that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from gateway.scheduler import Scheduler
+
+VIEW_DIR_ENV = "GATEWAY_VIEW_DIR"
+PUBLISH_INTERVAL_S = 0.5
+
+log = logging.getLogger("gateway.scheduler")
+
+
+def view_dir() -> Path | None:
+    """The folder the supervisor made for the views, or None when this process serves alone."""
+    raw = os.environ.get(VIEW_DIR_ENV, "")
+    return Path(raw) if raw else None
+
+
+async def publish(scheduler: Scheduler, directory: Path) -> None:
+    """Write this process's view every PUBLISH_INTERVAL_S (atomically: the admin never reads half a file)."""
+    target = directory / f"proxy-{os.getpid()}.json"
+    partial = target.with_suffix(".tmp")
+    try:
+        while True:
+            try:
+                partial.write_text(json.dumps(await scheduler.snapshot()))
+                os.replace(partial, target)
+            except Exception as exc:  # a full disk must not stop the proxy
+                log.warning("cannot publish the scheduler view (%s)", exc)
+            await asyncio.sleep(PUBLISH_INTERVAL_S)
+    finally:
+        with contextlib.suppress(OSError):
+            target.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_views(directory: Path) -> list[dict[str, Any]]:
+    """The views of the proxy processes still running."""
+    views = []
+    for path in sorted(directory.glob("proxy-*.json")):
+        pid = path.stem.removeprefix("proxy-")
+        if not pid.isdigit() or not _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            views.append(json.loads(path.read_text()))
+    return views
+
+
+def merge(views: list[dict[str, Any]], shared: bool) -> dict[str, Any]:
+    """One view of several processes. With shared slots (Redis) each process already sees every queue and
+    slot, so those are taken once (max), not added up; per-key counts are each process's own and add up."""
+    def combine(a: int, b: int) -> int:
+        return max(a, b) if shared else a + b
+
+    providers: dict[str, dict[str, Any]] = {}
+    keys: dict[str, dict[str, int]] = {}
+    for view in views:
+        for prov in view.get("providers", []):
+            seen = providers.get(prov["provider"])
+            if seen is None:
+                providers[prov["provider"]] = {**prov, "deployments": [dict(d) for d in prov["deployments"]]}
+                continue
+            seen["queueDepth"] = combine(seen["queueDepth"], prov["queueDepth"])
+            for name in ("queueWaitMsP50", "queueWaitMsP95"):
+                seen[name] = max((v for v in (seen[name], prov[name]) if v is not None), default=None)
+            by_url = {d["url"]: d for d in seen["deployments"]}
+            for dep in prov["deployments"]:
+                if dep["url"] in by_url:
+                    by_url[dep["url"]]["inFlight"] = combine(by_url[dep["url"]]["inFlight"], dep["inFlight"])
+                    by_url[dep["url"]]["slots"] = by_url[dep["url"]]["slots"] or dep["slots"]
+                else:
+                    seen["deployments"].append(dict(dep))
+        for key in view.get("keys", []):
+            row = keys.setdefault(key["keyId"], {"inFlight": 0, "queued": 0})
+            row["inFlight"] += key["inFlight"]
+            row["queued"] += key["queued"]
+    return {
+        "enabled": any(view.get("enabled") for view in views),
+        "providers": list(providers.values()),
+        "keys": [{"keyId": k, **counts} for k, counts in keys.items()],
+    }
+
+
+async def live_view(scheduler: Scheduler) -> dict[str, Any]:
+    """What the proxies admit now: their published views when they run apart from this process, else this one's."""
+    directory = view_dir()
+    views = await asyncio.to_thread(read_views, directory) if directory is not None else []
+    if not views:
+        return await scheduler.snapshot()
+    return merge(views, shared=scheduler.shared is not None)
