@@ -21,14 +21,14 @@ core = proxy_core.core  # the proxy core fixture: the frontend key (which vouche
 @pytest.fixture
 def outside_key(core: Core) -> str:
     """A key of an outside client: it does not vouch for users."""
-    with Session(core.runtime.ctx.engine) as db:
+    with Session(core.engine) as db:
         db.add(Key(name="outside", key_hash=hash_key(OUTSIDE_KEY), key_hint=key_hint(OUTSIDE_KEY)))
         db.commit()
     return OUTSIDE_KEY
 
 
 def make_user(core: Core, name: str, **limits: object) -> User:
-    with Session(core.runtime.ctx.engine, expire_on_commit=False) as db:
+    with Session(core.engine, expire_on_commit=False) as db:
         user = create_user(db, name, "long enough pw")
         for field, value in limits.items():
             setattr(user, field, value)

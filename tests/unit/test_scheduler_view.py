@@ -1,0 +1,42 @@
+"""The admin's live fair-share view joins what each proxy process published (gateway.scheduler_view)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from gateway.scheduler_view import merge, read_views
+
+URL = "http://llama:5002"
+
+
+def view(depth: int, in_flight: int, keys: dict[str, tuple[int, int]], p95: float | None = None) -> dict[str, Any]:
+    return {
+        "enabled": True,
+        "providers": [{"provider": "llama-cpp-root", "queueDepth": depth, "queueWaitMsP50": None, "queueWaitMsP95": p95,
+                       "deployments": [{"url": URL, "slots": 2, "inFlight": in_flight}]}],
+        "keys": [{"keyId": k, "inFlight": f, "queued": q} for k, (f, q) in keys.items()],
+    }
+
+
+def test_separate_processes_add_up() -> None:
+    merged = merge([view(2, 1, {"a": (1, 2)}, 30.0), view(1, 1, {"a": (0, 1), "b": (1, 0)}, 80.0)], shared=False)
+    provider = merged["providers"][0]
+    assert provider["queueDepth"] == 3 and provider["deployments"] == [{"url": URL, "slots": 2, "inFlight": 2}]
+    assert provider["queueWaitMsP95"] == 80.0
+    assert sorted((k["keyId"], k["inFlight"], k["queued"]) for k in merged["keys"]) == [("a", 1, 3), ("b", 1, 0)]
+
+
+def test_with_shared_slots_each_process_already_sees_every_slot() -> None:
+    merged = merge([view(3, 2, {"a": (1, 1)}), view(3, 2, {"a": (1, 2)})], shared=True)
+    provider = merged["providers"][0]
+    assert provider["queueDepth"] == 3 and provider["deployments"][0]["inFlight"] == 2  # not doubled
+    assert merged["keys"] == [{"keyId": "a", "inFlight": 2, "queued": 3}]  # per-process counts add up
+
+
+def test_views_of_processes_that_died_are_ignored(tmp_path: Path) -> None:
+    (tmp_path / f"proxy-{os.getpid()}.json").write_text(json.dumps(view(1, 1, {})))
+    (tmp_path / "proxy-999999999.json").write_text(json.dumps(view(5, 2, {})))  # no such process
+    assert [v["providers"][0]["queueDepth"] for v in read_views(tmp_path)] == [1]
