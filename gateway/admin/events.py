@@ -61,19 +61,24 @@ async def export_csv(ctx: Ctx, query: Annotated[EventsQuery, Query()]) -> Stream
     time: memory stays flat however many rows match."""
     query = _split(query).model_copy(update={"limit": MAX_PAGE, "include_total": False, "offset": 0})
 
+    # The first page is read before the answer starts, so a bad filter or cursor is still a clean 4xx
+    # instead of a stream cut off after its headers.
+    first = await _page(ctx, query)
+
     async def lines() -> AsyncIterator[str]:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
         writer.writeheader()
-        page: EventsQuery | None = query
-        while page is not None:
-            events, _, next_cursor = await _page(ctx, page)
+        events, _, next_cursor = first
+        while True:
             for event in events:
                 writer.writerow({**event.row(), "tags": json.dumps(list(event.tags))})
             yield out.getvalue()
             out.seek(0)
             out.truncate()
-            page = page.model_copy(update={"cursor": next_cursor}) if next_cursor else None
+            if not next_cursor:
+                return
+            events, _, next_cursor = await _page(ctx, query.model_copy(update={"cursor": next_cursor}))
 
     return StreamingResponse(lines(), media_type="text/csv",
                              headers={"Content-Disposition": 'attachment; filename="events.csv"'})
