@@ -182,6 +182,7 @@ def test_hebrew_sidebar_titles_share_one_edge_whatever_their_first_letter(page: 
         send(page, text)
         wait_idle(page)
         page.locator(".new-chat-btn").click()
+        expect(page.locator(".msg-user")).to_have_count(0, timeout=TIMEOUT_MS)  # the new chat is on screen
     titles = page.locator(".conv-title")
     expect(titles.filter(has_text="GPT או")).to_have_count(1, timeout=TIMEOUT_MS)
     # The right edge of each title's text (a Range measures the text, not the full-width box).
