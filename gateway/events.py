@@ -66,6 +66,7 @@ class EventRecorder:
         self._batch_size = batch_size
         self._interval_s = interval_s
         self._pending: list[dict[str, Any]] = []
+        self._oldest_pending = 0.0  # monotonic time the oldest uncommitted event arrived
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[bool] | None = None
@@ -79,6 +80,9 @@ class EventRecorder:
 
     def record(self, event: ProxyEvent) -> None:
         """Accept one event; never blocks the request. Queued as its row: the log and the insert take rows."""
+        if not self._pending:
+            self._oldest_pending = time.monotonic()
+            self._wake.set()  # the commit deadline starts now, not at the end of an idle wait
         self._pending.append(event.row())
         if len(self._pending) >= self._batch_size:
             self._wake.set()
@@ -115,15 +119,29 @@ class EventRecorder:
 
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._interval_s)
-            self._wake.clear()
+            await self._until_commit_due()
             await self._commit()
             now = time.monotonic()
             idle = self._writer is None or self._writer.done()
             due = self._log.unstored_count() > 0 or now >= self._orphans_at
             if idle and due and self.schema_ready and now >= self._retry_at:
                 self._writer = asyncio.create_task(self._store_logged(), name="event-writer")
+
+    async def _until_commit_due(self) -> None:
+        """Wait until the oldest uncommitted event is half an interval old (the fsync gets the other half,
+        even when a commit was still running when it arrived), or one interval when nothing waits."""
+        while True:
+            self._wake.clear()
+            if self._pending:
+                delay = self._oldest_pending + self._interval_s / 2 - time.monotonic()
+                if delay <= 0 or len(self._pending) >= self._batch_size:
+                    return
+            else:
+                delay = self._interval_s
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except TimeoutError:
+                return
 
     async def _commit(self) -> None:
         """The group commit: every event recorded since the last one goes to the log with a single fsync."""
@@ -134,6 +152,7 @@ class EventRecorder:
             await asyncio.to_thread(self._log.append, batch)
         except Exception as exc:  # a full or read-only disk, say: keep them in memory, try again next interval
             self._pending[:0] = batch
+            self._oldest_pending = time.monotonic()  # retry after half an interval, not in a tight loop
             log.error("cannot write the event log in %s (%s); %d events wait in memory", self._spool_dir, exc,
                       len(self._pending))
 

@@ -42,9 +42,8 @@ native_up() {
     llama_bin=$(scripts/ensure_llama_server.sh) || die "no llama-server (see the build log named above)"
     bun=$(scripts/ensure_bun.sh) || die "no bun for the Reflex frontend"
     mkdir -p "$LOG_DIR"
-    .venv/bin/alembic upgrade head >>"$LOG_DIR/migrations.log" 2>&1 \
-        || die "database migrations failed; see $LOG_DIR/migrations.log"
-    say "  database migrated ($([[ "$DATABASE_URL" == sqlite* ]] && echo SQLite || echo PostgreSQL))"
+    # No migration step here: `python -m gateway` migrates on start and, with the database down, serves
+    # within its rules and keeps retrying, so a restart during an outage is not an outage of the proxy.
 
     spawn llama-server env LLAMA_SERVER_BIN="$llama_bin" LOCAL_MODEL_PATH="$MODEL_DIR" HF_FILE="$MODEL_FILE" \
         LLAMA_HOST=127.0.0.1 LLAMA_PORT="$LLAMA_HOST_PORT" RENDERED_TEMPLATE="$RUN_DIR/chat_template.jinja2" \
