@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from gateway.admin.deps import Ctx, run_db, split_values
 from gateway.accounts.signup import SignUpPolicy
+from gateway.admin.deps import Ctx, run_db, split_values
 from gateway.admin.schemas.users import SignUp, SignUpPolicyOut, UserCreate, UserDeleted, UserOut, UserUpdate
 from gateway.context import Context
 from gateway.manage import users

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
-from argon2 import extract_parameters
+from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
