@@ -145,7 +145,9 @@ def start_dictachat(log_dir: Path, work_dir: Path, gateway: Gateway, **extra_env
 def app_stack(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppStack]:
     upstream = start_upstream(log_dir, "e2e-upstream")
     database_url = create_database()
-    gateway = start_gateway(log_dir, database_url, upstream.url, REDIS_URL, f"e2e:{uuid.uuid4().hex[:8]}:")
+    # Self sign-up on (off by default): the sign-up test uses it; sign-in is the same form either way.
+    gateway = start_gateway(log_dir, database_url, upstream.url, REDIS_URL, f"e2e:{uuid.uuid4().hex[:8]}:",
+                            AUTH_SIGNUP="true")
     try:
         url, app = start_dictachat(log_dir, tmp_path_factory.mktemp("dictachat"), gateway)
     except Exception:
