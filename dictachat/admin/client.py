@@ -78,6 +78,7 @@ class EventInfo(TypedDict, total=False):
     id: str
     created_at: float
     key_id: str
+    user_id: str
     provider: str
     model: str
     path: str
@@ -310,8 +311,11 @@ class AdminClient:
         return {"events": body.get("events", []), "total": None if total is None else int(total),
                 "nextCursor": body.get("nextCursor") or None}
 
-    async def report(self, start: int, end: int, increment: int, key_ids: list[str] | None = None) -> Report:
+    async def report(self, start: int, end: int, increment: int, key_ids: list[str] | None = None,
+                     user_ids: list[str] | None = None) -> Report:
         body = {"start": start, "end": end, "increment": increment, "keyIds": key_ids or [], "tags": []}
+        if user_ids:
+            body["userIds"] = user_ids
         return cast(Report, await self._call("POST", "/api/reporting/events", body=body) or {})
 
     async def top_keys(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Spend]:
