@@ -3,16 +3,12 @@ each), the overview has the same select."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from common.db import make_engine
-from gateway.event import ProxyEvent
-from gateway.events import write_rows
 from tests.e2e.conftest import AppStack
 from tests.e2e.test_admin import TIMEOUT_MS, sign_in
 
@@ -28,14 +24,9 @@ def test_the_events_explorer_shows_one_users_events(page: Page, app_stack: AppSt
     tag = uuid.uuid4().hex[:6]
     ids = {name: app_stack.create_account(name, "long enough pw") for name in (f"hanna-{tag}", f"ido-{tag}")}
     hanna, ido = ids
-    model, now = f"by-user-{tag}", time.time()
-    owners = [hanna] * 3 + [ido] * 2 + [""]  # the last one made by a key that names nobody
-    rows = [ProxyEvent(id=str(uuid.uuid4()), created_at=now - 60 - i, key_id="", provider="p", model=model,
-                       path="/v1/chat/completions", method="POST", status=200, latency_in_ms=5.0,
-                       user_id=ids.get(owner, "")).row() for i, owner in enumerate(owners)]
-    engine = make_engine(app_stack.database_url)
-    write_rows(engine, rows)
-    engine.dispose()
+    model = f"by-user-{tag}"
+    # The last one made by a key that names nobody.
+    app_stack.add_events(model, [ids[hanna]] * 3 + [ids[ido]] * 2 + [""])
 
     sign_in(page, app_stack, "/admin/events")
     page.get_by_test_id("filter-model").fill(model)
