@@ -97,6 +97,8 @@ async def sign_up(request: Request) -> JSONResponse:
         await asyncio.sleep(FAIL_DELAY_S)
         if exc.code in SIGN_UP_CODES:
             return _error(exc.status, exc.code, exc.message)
+        if exc.status in (400, 413, 422):  # refused by the gateway's input guard (a NUL, a control character)
+            return _error(400, "bad_input", exc.message)
         return _error(503, "network", exc.message)
     token = await asyncio.to_thread(accounts.start_session, user["id"], address)
     return _signed_in(request, token, form)

@@ -15,7 +15,7 @@ _MESSAGES = ("wrong_password", "throttled", "missing_fields", "too_long", "cross
 # The sign-up API's (dictachat/auth/api.py SIGN_UP_CODES and its own checks).
 _SIGN_UP_MESSAGES = ("missing_fields", "too_long", "password_mismatch", "throttled", "signup_disabled", "bad_name",
                      "name_taken", "bad_password", "bad_email", "email_required", "wrong_domain", "email_taken",
-                     "cross_site", "network")
+                     "bad_input", "cross_site", "network")
 
 
 def _message(code: str, prefix: str = "auth.err") -> rx.Component:

@@ -79,6 +79,8 @@ def test_each_bad_input_has_its_code(tmp_path: Path, monkeypatch: pytest.MonkeyP
     chat.cookies.clear()
     taken = sign_up(chat, "DANA", email="other@example.org")
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "name_taken"
+    nul = sign_up(chat, "eli", email="e\x00li@example.org")
+    assert nul.status_code == 400 and nul.json()["error"]["code"] == "bad_input"
 
 
 def test_every_attempt_counts_against_the_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
