@@ -91,6 +91,18 @@ class GatewaySettings(_Group):
     slot_refresh_s: float = Field(30.0, gt=0)
     # A token limit reserves prompt estimate + max_tokens; this is max_tokens when absent, and its cap.
     token_reserve_max_tokens: int = Field(4096, ge=1)
+    # Self sign-up on the chat's sign-in page, off by default: the gateway's accounts API decides and
+    # the chat asks it. With a domain (example.com), only e-mail addresses @that domain may sign up.
+    auth_signup: bool = False
+    auth_signup_domain: str = ""
+
+    @field_validator("auth_signup_domain")
+    @classmethod
+    def _signup_domain(cls, value: str) -> str:
+        domain = value.strip().lstrip("@").lower()
+        if domain and ("." not in domain or any(c.isspace() or c == "@" for c in domain)):
+            raise ValueError("a domain such as example.com, or empty for any address")
+        return domain
 
     @field_validator("bricksllm_mode")
     @classmethod

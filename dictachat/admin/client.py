@@ -67,10 +67,18 @@ class UserInfo(TypedDict, total=False):
     costInUsd: float
 
 
+class SignUpPolicy(TypedDict):
+    """Whether the chat's sign-in page offers self sign-up, and the e-mail domain it is limited to."""
+
+    enabled: bool
+    domain: str
+
+
 class EventInfo(TypedDict, total=False):
     id: str
     created_at: float
     key_id: str
+    user_id: str
     provider: str
     model: str
     path: str
@@ -137,12 +145,22 @@ class ConnectionResult(TypedDict, total=False):
 
 
 class AdminError(Exception):
-    """The admin API refused a call or could not be reached; `message` is fit to show a person."""
+    """The admin API refused a call or could not be reached; `message` is fit to show a person,
+    `code` is the API's error code (what the chat's sign-up form words itself)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code
+
+
+def _error_code(resp: httpx.Response) -> str:
+    try:
+        err = resp.json().get("error")
+    except (ValueError, AttributeError):
+        return ""
+    return str(err.get("code") or "") if isinstance(err, dict) else ""
 
 
 def _error_message(resp: httpx.Response) -> str:
@@ -192,7 +210,7 @@ class AdminClient:
         if resp.status_code == 401:
             raise AdminError(401, "The admin password was not accepted by the gateway.")
         if resp.status_code >= 400:
-            raise AdminError(resp.status_code, _error_message(resp))
+            raise AdminError(resp.status_code, _error_message(resp), _error_code(resp))
         if not resp.content:
             return None
         try:
@@ -248,6 +266,14 @@ class AdminClient:
     async def delete_user(self, user_id: str) -> None:
         await self._call("DELETE", f"/api/users/{user_id}")
 
+    async def sign_up_policy(self) -> SignUpPolicy:
+        body = await self._call("GET", "/api/users/sign-up") or {}
+        return {"enabled": bool(body.get("enabled")), "domain": str(body.get("domain") or "")}
+
+    async def sign_up(self, name: str, email: str, password: str) -> UserInfo:
+        """A person's own account (role user); AdminError with the refusal's `code` when refused."""
+        return await self._call("POST", "/api/users/sign-up", body={"name": name, "email": email, "password": password})
+
     # Provider settings, custom providers, routes
     async def list_provider_settings(self) -> list[JSON]:
         return _items(await self._call("GET", "/api/provider-settings"))
@@ -285,8 +311,11 @@ class AdminClient:
         return {"events": body.get("events", []), "total": None if total is None else int(total),
                 "nextCursor": body.get("nextCursor") or None}
 
-    async def report(self, start: int, end: int, increment: int, key_ids: list[str] | None = None) -> Report:
+    async def report(self, start: int, end: int, increment: int, key_ids: list[str] | None = None,
+                     user_ids: list[str] | None = None) -> Report:
         body = {"start": start, "end": end, "increment": increment, "keyIds": key_ids or [], "tags": []}
+        if user_ids:
+            body["userIds"] = user_ids
         return cast(Report, await self._call("POST", "/api/reporting/events", body=body) or {})
 
     async def top_keys(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Spend]:

@@ -29,6 +29,12 @@ def sign_in(name: str, password: str, client_ip: str) -> str | None:
         return sessions.start(db, user.id, client_ip) if user is not None else None
 
 
+def start_session(user_id: str, client_ip: str) -> str:
+    """A new session token for an account just made (self sign-up)."""
+    with session() as db:
+        return sessions.start(db, user_id, client_ip)
+
+
 def sign_out(token: str, everywhere: bool = False) -> None:
     """End this browser's session, or (everywhere) every session of its user."""
     with session() as db:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from dictachat.admin.client import AdminError, admin_client
 from dictachat.auth import accounts
 from dictachat.auth.guard import SESSION_COOKIE, SIGN_IN_ROUTE
 from gateway.accounts.sessions import SESSION_TTL_S
@@ -18,6 +19,9 @@ from gateway.accounts.throttle import FAIL_DELAY_S, SignInThrottle
 
 MAX_FIELD = 256
 throttle = SignInThrottle()
+# The gateway's sign-up refusals the page words itself (page.py); anything else shows as "network".
+SIGN_UP_CODES = frozenset({"signup_disabled", "bad_name", "name_taken", "bad_password", "bad_email",
+                           "email_required", "wrong_domain", "email_taken"})
 
 
 def _error(status: int, code: str, message: str, **extra: object) -> JSONResponse:
@@ -58,10 +62,46 @@ async def sign_in(request: Request) -> JSONResponse:
         await asyncio.sleep(FAIL_DELAY_S)
         return _error(401, "wrong_password", "Wrong user name or password, or the account is disabled.")
     throttle.succeeded(name)
+    return _signed_in(request, token, form)
+
+
+def _signed_in(request: Request, token: str, form: dict[str, str]) -> JSONResponse:
+    """The answer that sets the session cookie and says where to go next."""
     response = JSONResponse({"next": _safe_next(form.get("next", "/"))})
     response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_TTL_S, path="/", httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")
     return response
+
+
+async def sign_up(request: Request) -> JSONResponse:
+    """Self sign-up through the gateway's accounts API (which refuses it unless AUTH_SIGNUP is on), then
+    signed in. Throttled like sign-in: every attempt counts against the address, refusals answer late."""
+    if not _same_origin(request):
+        return _error(403, "cross_site", "Sign-up must come from this site.")
+    form = await _form(request)
+    name, email = form.get("name", "").strip(), form.get("email", "").strip()
+    password, repeat = form.get("password", ""), form.get("repeat", "")
+    if not name or not password:
+        return _error(400, "missing_fields", "Enter a user name and a password.")
+    if max(len(name), len(email), len(password)) > MAX_FIELD:
+        return _error(400, "too_long", f"Each field has at most {MAX_FIELD} characters.")
+    if password != repeat:
+        return _error(400, "password_mismatch", "The two passwords differ.")
+    address = request.client.host if request.client else ""
+    if (wait := throttle.wait_s(name, address)) > 0:
+        return _error(429, "throttled", f"Too many attempts. Try again in {wait} s.", retryAfter=wait)
+    throttle.attempted(address)
+    try:
+        user = await admin_client().sign_up(name, email, password)
+    except AdminError as exc:
+        await asyncio.sleep(FAIL_DELAY_S)
+        if exc.code in SIGN_UP_CODES:
+            return _error(exc.status, exc.code, exc.message)
+        if exc.status in (400, 413, 422):  # refused by the gateway's input guard (a NUL, a control character)
+            return _error(400, "bad_input", exc.message)
+        return _error(503, "network", exc.message)
+    token = await asyncio.to_thread(accounts.start_session, user["id"], address)
+    return _signed_in(request, token, form)
 
 
 async def _sign_out(request: Request, everywhere: bool) -> JSONResponse:
@@ -84,6 +124,7 @@ async def sign_out_everywhere(request: Request) -> JSONResponse:
 
 auth_api = Starlette(routes=[
     Route("/auth/sign-in", sign_in, methods=["POST"]),
+    Route("/auth/sign-up", sign_up, methods=["POST"]),
     Route("/auth/sign-out", sign_out, methods=["POST"]),
     Route("/auth/sign-out-everywhere", sign_out_everywhere, methods=["POST"]),
 ])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventSpec
 
+from dictachat.admin.client import AdminError, admin_client
 from dictachat.auth.guard import current_account
 
 
@@ -12,6 +13,10 @@ class AccountState(rx.State):
     name: str = ""
     is_admin: bool = False
     ended: bool = False  # the sign-in page was reached because a session ended mid-use
+    # Self sign-up as the gateway's accounts API allows it (AUTH_SIGNUP, AUTH_SIGNUP_DOMAIN).
+    signup_enabled: bool = False
+    signup_domain: str = ""
+    signing_up: bool = False  # the sign-in page shows the sign-up form instead
 
     def _show(self, name: str, is_admin: bool) -> None:
         self.name, self.is_admin = name, is_admin
@@ -24,4 +29,14 @@ class AccountState(rx.State):
             return rx.redirect("/")
         self._show("", False)
         self.ended = self.router.url.query_parameters.get("ended") == "1"
+        try:
+            policy = await admin_client().sign_up_policy()
+        except AdminError:
+            policy = {"enabled": False, "domain": ""}  # the gateway is away: sign-in alone, as when off
+        self.signup_enabled, self.signup_domain = policy["enabled"], policy["domain"]
+        self.signing_up = False
         return None
+
+    @rx.event
+    def toggle_sign_up(self) -> None:
+        self.signing_up = self.signup_enabled and not self.signing_up

@@ -7,7 +7,14 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# OWASP's Password Storage Cheat Sheet minimum for argon2id: 19 MiB, 2 passes, 1 lane. argon2-cffi's own
+# default (RFC 9106 low-memory: 64 MiB, 3 passes, 4 lanes) took ~1.5 s a sign-in on a loaded 2-core
+# machine (bench/password_hashing.py). The parameters live in each hash, so older hashes still verify;
+# `needs_rehash` tells sign-in to store a hash with these.
+TIME_COST = 2
+MEMORY_COST_KIB = 19 * 1024
+PARALLELISM = 1
+_hasher = PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM)
 
 # Verified when the account does not exist, so an unknown name costs as much time as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
@@ -29,7 +36,11 @@ def verify(password_hash: str, password: str) -> bool:
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    """True for a hash made with other parameters (argon2-cffi's defaults before, or a future change)."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
 
 
 def problem(password: str) -> str | None:

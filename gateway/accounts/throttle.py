@@ -37,6 +37,11 @@ class SignInThrottle:
         for key in (f"a:{account.lower()}", f"i:{address}"):
             self._failures.setdefault(key, deque()).append(now)
 
+    def attempted(self, address: str) -> None:
+        """Count a sign-up against the address only: one address cannot make accounts without end, and
+        nobody locks a person's sign-in by signing up under their name."""
+        self._failures.setdefault(f"i:{address}", deque()).append(self.clock())
+
     def succeeded(self, account: str) -> None:
         """A right password clears the account's failures (not the address's)."""
         self._failures.pop(f"a:{account.lower()}", None)

@@ -20,11 +20,13 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
 class AccountError(ValueError):
-    """Input a person must fix: names the field and says what is wrong."""
+    """Input a person must fix: names the field and says what is wrong; `code` is stable for clients
+    that word it themselves (the chat's sign-up form): `bad_<field>` unless said otherwise."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str = "") -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.code = code or f"bad_{field}"
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def create_user(db: Session, name: str, password: str, role: str = "user", email
         raise AccountError("password", why.split(": ", 1)[1])
     _check_role(role)
     if find_by_name(db, name) is not None:
-        raise AccountError("name", f"'{name}' is taken")
+        raise AccountError("name", f"'{name}' is taken", code="name_taken")
     user = User(name=name, email=email.strip()[:254], password_hash=passwords.hash_password(password), role=role)
     db.add(user)
     db.commit()

@@ -32,13 +32,14 @@ async def _page(ctx: Ctx, query: EventsQuery) -> tuple[list[ProxyEvent], int | N
 
 
 def _split(query: EventsQuery) -> EventsQuery:
-    return query.model_copy(update={"key_ids": split_values(query.key_ids), "tags": split_values(query.tags)})
+    return query.model_copy(update={"key_ids": split_values(query.key_ids), "user_ids": split_values(query.user_ids),
+                                    "tags": split_values(query.tags)})
 
 
 @router.get("/api/events")
 async def list_events(ctx: Ctx, response: Response, query: Annotated[EventsQuery, Query()]) -> list[ProxyEvent]:
     """Events newest first (or `sort=cost|latency`, `order=asc|desc`), one page of `limit` (default 100,
-    at most 1000) from `offset` or after `cursor`; `keyIds`/`tags` repeated or comma-separated.
+    at most 1000) from `offset` or after `cursor`; `keyIds`/`userIds`/`tags` repeated or comma-separated.
     `X-Total-Count` = all matches; `X-Next-Cursor` = the cursor of the next page (absent on the last)."""
     events, total, next_cursor = await _page(ctx, _split(query))
     if total is not None:

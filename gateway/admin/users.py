@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from gateway.accounts.signup import SignUpPolicy
 from gateway.admin.deps import Ctx, run_db, split_values
-from gateway.admin.schemas.users import UserCreate, UserDeleted, UserOut, UserUpdate
+from gateway.admin.schemas.users import SignUp, SignUpPolicyOut, UserCreate, UserDeleted, UserOut, UserUpdate
+from gateway.context import Context
 from gateway.manage import users
 from gateway.manage.users import UserChange, UserQuery
 
@@ -20,6 +22,26 @@ async def create_user(body: UserCreate, ctx: Ctx) -> UserOut:
     """Create a user. Without `password` one is generated and returned in this answer only."""
     row, generated = await run_db(ctx, users.create_user, body.name, body.password, body.role, body.email, body.limits())
     return UserOut.from_row(row, generated)
+
+
+def _policy(ctx: Context) -> SignUpPolicy:
+    return SignUpPolicy(ctx.settings.gateway.auth_signup, ctx.settings.gateway.auth_signup_domain)
+
+
+@router.get("/sign-up")
+async def sign_up_policy(ctx: Ctx) -> SignUpPolicyOut:
+    """Whether self sign-up is on (AUTH_SIGNUP) and the e-mail domain it is limited to (AUTH_SIGNUP_DOMAIN)."""
+    policy = _policy(ctx)
+    return SignUpPolicyOut(enabled=policy.enabled, domain=policy.domain)
+
+
+@router.post("/sign-up")
+async def sign_up(body: SignUp, ctx: Ctx) -> UserOut:
+    """A person's own account, role `user` (the chat's sign-up form calls this). 403 `signup_disabled` when
+    AUTH_SIGNUP is off; 400 (`bad_name`, `bad_password`, `bad_email`, `email_required`, `wrong_domain`) or
+    409 (`name_taken`, `email_taken`) with a sentence naming the field."""
+    row = await run_db(ctx, users.sign_up, _policy(ctx), body.name, body.email, body.password)
+    return UserOut.from_row(row)
 
 
 @router.get("")

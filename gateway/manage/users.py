@@ -10,7 +10,8 @@ from sqlalchemy import func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from gateway.accounts import passwords, users
+from gateway.accounts import passwords, signup, users
+from gateway.accounts.signup import SignUpPolicy
 from gateway.errors import GatewayError
 from gateway.manage.keys import validate_key
 from gateway.models import Event, User
@@ -43,11 +44,14 @@ class UserChange:
     limits: dict[str, Any] = field(default_factory=dict)
 
 
-def _domain(call: Callable[[], T]) -> T:
+def _domain(call: Callable[[], T], with_code: bool = False) -> T:
+    """Run a domain call; its errors become 400 (bad input), 403 (sign-up off), 404 or 409 (taken).
+    `with_code` answers the domain's own code (sign-up: the chat words each one itself)."""
     try:
         return call()
     except users.AccountError as exc:
-        raise GatewayError(409 if "taken" in str(exc) else 400, str(exc)) from None
+        status = 403 if exc.code == "signup_disabled" else 409 if exc.code.endswith("_taken") else 400
+        raise GatewayError(status, str(exc), exc.code if with_code else None) from None
     except LookupError as exc:
         raise GatewayError(404, f"user '{exc.args[0].removeprefix('no user ')}' does not exist") from None
 
@@ -95,6 +99,11 @@ def create_user(db: Session, name: str, password: str | None, role: str, email: 
     generated = passwords.generate() if not password else None
     user = _domain(lambda: users.create_user(db, name, password or generated or "", role=role, email=email))
     return _set_limits(db, user, limits or {}), generated
+
+
+def sign_up(db: Session, policy: SignUpPolicy, name: str, email: str, password: str) -> User:
+    """Self sign-up (the chat's form): a new `user`, or an error whose `code` says what to fix."""
+    return _domain(lambda: signup.sign_up(db, policy, name, email, password), with_code=True)
 
 
 def list_users(db: Session, query: UserQuery) -> tuple[list[tuple[User, UserUsage]], int]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from sqlmodel import Session
 from common.db import make_engine
 from dictachat.auth.guard import SESSION_COOKIE
 from gateway.accounts import sessions, users
+from gateway.event import ProxyEvent
+from gateway.events import write_rows
 from tests.support import (
     REDIS_URL,
     Child,
@@ -106,6 +109,17 @@ class AppStack:
         with self.accounts_db() as db:
             return users.create_user(db, name, password, role=role).id
 
+    def add_events(self, model: str, user_ids: Sequence[str]) -> None:
+        """One stored event of `model` per entry of `user_ids` ("" = no user), a second apart, the newest a
+        minute ago: written as the recorder writes them (rows and rollups in one transaction)."""
+        now = time.time()
+        rows = [ProxyEvent(id=str(uuid.uuid4()), created_at=now - 60 - i, key_id="", provider="p", model=model,
+                           path="/v1/chat/completions", method="POST", status=200, latency_in_ms=5.0,
+                           user_id=user_id).row() for i, user_id in enumerate(user_ids)]
+        engine = make_engine(self.database_url)
+        write_rows(engine, rows)
+        engine.dispose()
+
 
 
 def start_dictachat(log_dir: Path, work_dir: Path, gateway: Gateway, **extra_env: str) -> tuple[str, Child]:
@@ -145,7 +159,9 @@ def start_dictachat(log_dir: Path, work_dir: Path, gateway: Gateway, **extra_env
 def app_stack(log_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppStack]:
     upstream = start_upstream(log_dir, "e2e-upstream")
     database_url = create_database()
-    gateway = start_gateway(log_dir, database_url, upstream.url, REDIS_URL, f"e2e:{uuid.uuid4().hex[:8]}:")
+    # Self sign-up on (off by default): the sign-up test uses it; sign-in is the same form either way.
+    gateway = start_gateway(log_dir, database_url, upstream.url, REDIS_URL, f"e2e:{uuid.uuid4().hex[:8]}:",
+                            AUTH_SIGNUP="true")
     try:
         url, app = start_dictachat(log_dir, tmp_path_factory.mktemp("dictachat"), gateway)
     except Exception:

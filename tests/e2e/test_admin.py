@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 import uuid
 from pathlib import Path
 
@@ -13,10 +12,7 @@ import openai
 import pytest
 from playwright.sync_api import Page, expect
 
-from common.db import make_engine
 from dictachat.admin.state.format import usd
-from gateway.event import ProxyEvent
-from gateway.events import write_rows
 from tests.e2e.conftest import AppStack
 from tests.support import free_port
 
@@ -196,13 +192,7 @@ def test_overview_is_usable_on_a_narrow_screen(page: Page, app_stack: AppStack) 
 def test_events_pages_forward_and_back_with_cursors(page: Page, app_stack: AppStack, tmp_path: Path) -> None:
     """60 events of one model: three pages of 25, 25 and 10, each event once, clicked through and back."""
     model = f"paged-{uuid.uuid4().hex[:6]}"
-    now = time.time()
-    rows = [ProxyEvent(id=str(uuid.uuid4()), created_at=now - 60 - i, key_id="", provider="p", model=model,
-                       path="/v1/chat/completions", method="POST", status=200, latency_in_ms=5.0).row()
-            for i in range(60)]
-    engine = make_engine(app_stack.database_url)
-    write_rows(engine, rows)
-    engine.dispose()
+    app_stack.add_events(model, [""] * 60)
     sign_in(page, app_stack, "/admin/events")
     page.get_by_test_id("filter-model").fill(model)
     page.get_by_test_id("filter-model").press("Enter")

@@ -102,3 +102,21 @@ async def test_the_list_shows_each_users_requests_tokens_and_spend(admin: Admin)
     assert "costLimitInUsd" in _error(await admin.http.patch(f"/api/users/{user['id']}", json={"costLimitInUsd": -1}), 400)
     unchanged = (await admin.http.get("/api/users", params={"userIds": user["id"]})).json()[0]
     assert (unchanged["rateLimitUnit"], unchanged["costLimitInUsd"]) == ("m", 2.0)
+
+
+async def test_events_filtered_by_user_are_only_that_users(admin: Admin) -> None:
+    dana, eli = (await _create(admin)).json()["id"], (await _create(admin)).json()["id"]
+    key = f"k{_uid()}"
+    admin.add_events(*(Event(key_id=key, user_id=dana, model="m-dana") for _ in range(3)),
+                     *(Event(key_id=key, user_id=eli, model="m-eli") for _ in range(2)),
+                     Event(key_id=key, model="no-user"))
+    body = (await admin.http.post("/api/v2/events", json={"keyIds": [key], "userIds": [dana]})).json()
+    assert body["total"] == 3 and {e["user_id"] for e in body["events"]} == {dana}
+    both = (await admin.http.post("/api/v2/events", json={"keyIds": [key], "userIds": [dana, eli]})).json()
+    assert both["total"] == 5 and {e["model"] for e in both["events"]} == {"m-dana", "m-eli"}
+    listed = await admin.http.get("/api/events", params={"keyIds": key, "userIds": f"{eli},nobody"})
+    assert listed.headers["X-Total-Count"] == "2" and {e["user_id"] for e in listed.json()} == {eli}
+    csv_rows = (await admin.http.get("/api/events/export", params={"userIds": dana, "keyIds": key})).text.splitlines()
+    assert len(csv_rows) == 4 and all(dana in row for row in csv_rows[1:])
+    everyone = (await admin.http.post("/api/v2/events", json={"keyIds": [key]})).json()
+    assert everyone["total"] == 6  # no userIds: every event, with or without a user

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
@@ -15,6 +16,7 @@ from dictachat.chat import history
 from dictachat.chat.models import Conversation
 from gateway.accounts import passwords, sessions, users
 from gateway.accounts.throttle import SignInThrottle
+from gateway.models import User
 
 
 @pytest.fixture
@@ -32,6 +34,25 @@ def test_the_database_holds_only_an_argon2_hash(db: Session) -> None:
     assert stored["password_hash"].startswith("$argon2id$")
     assert passwords.verify(stored["password_hash"], "correct horse battery")
     assert not passwords.verify(stored["password_hash"], "correct horse batterY")
+
+
+def test_new_hashes_use_owasps_argon2id_parameters() -> None:
+    params = extract_parameters(passwords.hash_password("correct horse battery"))
+    assert (params.type.name, params.memory_cost, params.time_cost, params.parallelism) == ("ID", 19 * 1024, 2, 1)
+
+
+def test_a_hash_with_argon2_cffis_old_defaults_still_signs_in_and_is_upgraded(db: Session) -> None:
+    user = users.create_user(db, "dana", "correct horse battery")
+    old = PasswordHasher().hash("correct horse battery")  # 64 MiB, 3 passes, 4 lanes: what earlier versions stored
+    user.password_hash = old
+    db.add(user)
+    db.commit()
+    assert passwords.needs_rehash(old)
+    assert users.authenticate(db, "dana", "correct horse battery") is not None
+    stored = db.get(User, user.id).password_hash
+    assert stored != old and not passwords.needs_rehash(stored)
+    assert extract_parameters(stored).memory_cost == passwords.MEMORY_COST_KIB
+    assert users.authenticate(db, "dana", "correct horse battery") is not None
 
 
 def test_sign_in_needs_the_right_password_and_an_enabled_account(db: Session) -> None:

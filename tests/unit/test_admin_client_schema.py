@@ -21,6 +21,7 @@ Shape = tuple[Any, ...]
 CLIENT_TYPES: list[tuple[type, tuple[str, ...]]] = [
     (client.KeyInfo, ("KeyOut",)),
     (client.UserInfo, ("UserOut",)),
+    (client.SignUpPolicy, ("SignUpPolicyOut",)),
     (client.EventsPage, ("EventsPage",)),
     (client.EventInfo, ("ProxyEvent",)),
     (client.Report, ("ReportOut",)),

@@ -17,6 +17,7 @@ from dictachat.admin.components.ui import (
     table,
     yes_no_badge,
 )
+from dictachat.admin.components.user_filter import user_select
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.events import EventRow, EventsState
 from dictachat.ui.i18n import tr
@@ -37,6 +38,7 @@ def filters() -> rx.Component:
             value=rx.cond(EventsState.key_id == "", "__all__", EventsState.key_id),
             on_change=EventsState.set_key_id,
         ),
+        user_select(EventsState),
         rx.debounce_input(
             rx.input(rx.input.slot(rx.icon("box", size=14)), placeholder=tr("admin.model"), value=EventsState.model,
                      on_change=EventsState.set_model, width="11rem", data_testid="filter-model"),
@@ -81,7 +83,10 @@ def sort_header(label: rx.Var, column: str) -> rx.Component:
 def event_table_row(row: EventRow) -> rx.Component:
     return rx.table.row(
         rx.table.cell(ltr(row.time, size="1", white_space="nowrap")),
-        rx.table.cell(rx.text(row.key, size="2", white_space="nowrap")),
+        rx.table.cell(rx.vstack(rx.text(row.key, size="2", white_space="nowrap"),
+                                rx.cond(row.user != "", rx.text(rx.icon("user", size=11), " ", row.user, size="1",
+                                                                color_scheme="gray", data_testid="event-user")),
+                                spacing="0")),
         rx.table.cell(rx.vstack(mono(row.model, size="1"), rx.text(row.provider, size="1", color_scheme="gray"), spacing="0")),
         rx.table.cell(status_badge(row.status)),
         rx.table.cell(rx.hstack(
@@ -170,6 +175,7 @@ def detail_dialog() -> rx.Component:
                 detail_item("ID", mono(d.id)),
                 detail_item(tr("admin.time"), ltr(d.time)),
                 detail_item(tr("admin.key"), rx.hstack(rx.text(d.key), mono(d.key_id, color_scheme="gray", size="1"))),
+                detail_item(tr("admin.filter.user"), rx.text(rx.cond(d.user != "", d.user, "—")), "detail-user"),
                 detail_item(tr("admin.status"), status_badge(d.status)),
                 detail_item(tr("admin.model"), rx.hstack(mono(d.model), rx.text(d.provider, color_scheme="gray"))),
                 detail_item(tr("admin.events.path"), mono(d.path)),

@@ -17,6 +17,7 @@ from dictachat.admin.components.ui import (
     stat_card,
     table,
 )
+from dictachat.admin.components.user_filter import user_select
 from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.overview import OverviewState
 from dictachat.ui.i18n import tr, tr_n
@@ -38,6 +39,8 @@ def window_picker() -> rx.Component:
                 wrap="wrap",
             ),
         ),
+        user_select(OverviewState),
+        rx.cond(OverviewState.user_id != "", rx.text(tr("admin.filter.user_note"), size="1", color_scheme="gray")),
         rx.icon_button(rx.icon("refresh-cw", size=14), variant="soft", size="1", on_click=OverviewState.load,
                        loading=OverviewState.loading, aria_label="refresh"),
         gap="0.5rem",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -14,6 +15,7 @@ import reflex as rx
 from dictachat.admin.client import AdminClient, EventInfo
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminPage, AdminState, admin_call
+from dictachat.admin.state.user_filter import UserFilter
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 50_000
@@ -31,6 +33,7 @@ class EventRow:
     time: str = ""
     key: str = ""
     key_id: str = ""
+    user: str = ""  # the chat account the request was for, when its key vouches for users
     model: str = ""
     provider: str = ""
     path: str = ""
@@ -58,13 +61,14 @@ def _pretty(body: str | None) -> str:
         return body
 
 
-def event_row(event: EventInfo, key_names: dict[str, str]) -> EventRow:
-    key_id = event.get("key_id", "")
+def event_row(event: EventInfo, key_names: dict[str, str], user_names: dict[str, str] | None = None) -> EventRow:
+    key_id, user_id = event.get("key_id", ""), event.get("user_id", "")
     return EventRow(
         id=event.get("id", ""),
         time=fmt.stamp(event.get("created_at")),
         key=key_names.get(key_id) or key_id or "—",
         key_id=key_id,
+        user=(user_names or {}).get(user_id) or user_id,
         model=event.get("model", ""),
         provider=event.get("provider", ""),
         path=event.get("path", ""),
@@ -94,7 +98,7 @@ def events_csv(events: list[EventInfo]) -> str:
     return out.getvalue()
 
 
-class EventsState(AdminPage, AdminState):
+class EventsState(AdminPage, UserFilter, AdminState):
     rows: list[EventRow] = []
     total: int = 0
     page: int = 0
@@ -134,6 +138,8 @@ class EventsState(AdminPage, AdminState):
             query["start"] = start
         if self.key_id:
             query["keyIds"] = [self.key_id]
+        if self.user_id:
+            query["userIds"] = self._user_ids()
         if self.model.strip():
             query["model"] = self.model.strip()
         if self.status:
@@ -155,13 +161,13 @@ class EventsState(AdminPage, AdminState):
         self.loading, self.error = True, ""
         yield
         api = self._api()
-        names = await self._key_names(api)
+        names, user_names = await asyncio.gather(self._key_names(api), self._load_users(api))
         first = self.page == 0  # counted once per filter; later pages start at their cursor
         query = {**self._query(), "limit": PAGE_SIZE, "includeTotal": first}
         if not first:
             query["cursor"] = self.cursors[self.page]
         page = await api.events(query)
-        self.rows = [event_row(e, names) for e in page["events"]]
+        self.rows = [event_row(e, names, user_names) for e in page["events"]]
         if page["total"] is not None:
             self.total = page["total"]
         self.next_cursor = page["nextCursor"] or ""
@@ -213,6 +219,7 @@ class EventsState(AdminPage, AdminState):
     @rx.event
     def reset_filters(self):
         self.key_id, self.model, self.status, self.window, self.stream, self.cached = "", "", "", "24h", "any", "any"
+        self.user_id = ""
         self.sort, self.order = "time", "desc"
         return self._refilter()
 

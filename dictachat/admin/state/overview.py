@@ -10,6 +10,7 @@ import reflex as rx
 from dictachat.admin.client import DataPoint, Report, Spend
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminPage, AdminState, admin_call
+from dictachat.admin.state.user_filter import UserFilter
 
 
 def chart_rows(points: list[DataPoint], increment: int) -> list[dict[str, Any]]:
@@ -89,7 +90,7 @@ def ranked(rows: list[Spend]) -> list[dict[str, str]]:
     ]
 
 
-class OverviewState(AdminPage, AdminState):
+class OverviewState(AdminPage, UserFilter, AdminState):
     window: str = "24h"
     custom_start: str = ""
     custom_end: str = ""
@@ -113,8 +114,9 @@ class OverviewState(AdminPage, AdminState):
             self.loading, self.error = False, str(exc)
             return
         api = self._api()
-        report, keys, models = await asyncio.gather(
-            api.report(start, end, step), api.top_keys(start, end), api.top_models(start, end)
+        report, keys, models, _ = await asyncio.gather(
+            api.report(start, end, step, user_ids=self._user_ids()), api.top_keys(start, end), api.top_models(start, end),
+            self._load_users(api),
         )
         self.series = chart_rows(report.get("dataPoints") or [], step)
         self.ticks = ticks(self.series)
@@ -124,6 +126,9 @@ class OverviewState(AdminPage, AdminState):
         self.top_keys = ranked(keys)
         self.top_models = ranked(models)
         self.loading = False
+
+    def _refilter(self):
+        return OverviewState.load
 
     @rx.event
     def set_window(self, window: str):

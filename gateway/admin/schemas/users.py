@@ -73,3 +73,18 @@ class UserOut(ApiModel):
 class UserDeleted(ApiModel):
     id: str
     deleted: bool = True
+
+
+class SignUpPolicyOut(ApiModel):
+    """Whether the chat may offer self sign-up (AUTH_SIGNUP) and the one e-mail domain allowed, if any."""
+
+    enabled: bool
+    domain: str = Field(description="Only addresses @domain may sign up; empty = any address, or none")
+
+
+class SignUp(ApiModel):
+    """A person's own new account (always role `user`); each field is checked with a sentence and a `code`."""
+
+    name: str = Field(max_length=1024, description="Sign-in name: 1-64 letters, digits, . _ @ -")
+    email: str = Field("", max_length=1024, description="Required, @domain, when AUTH_SIGNUP_DOMAIN is set")
+    password: str = Field(max_length=1024, description="8-256 characters")
