@@ -1,6 +1,7 @@
 """Users through the gateway: a key that vouches for users (the chat's) names one in the OpenAI
-`user` field; that user's own rate and cost limits then apply on top of the key's, and the event
-carries the user id. Other keys' `user` field changes nothing."""
+`user` field; that user's own rate, cost, token and concurrency limits then apply on top of the key's
+(counted by the key's own limiters, under store names of the user's), and the event carries the user id.
+Other keys' `user` field changes nothing."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from gateway.admission import Admission, Gate
 from gateway.errors import GatewayError
 from gateway.events import EventRecorder
 from gateway.limits import Limiter
@@ -38,7 +40,8 @@ def limits_of(user: User) -> Key:
     return Key(key_id=_PREFIX + user.id, key_hash="", rate_limit_over_time=user.rate_limit_over_time,
                rate_limit_unit=user.rate_limit_unit, cost_limit_in_usd=user.cost_limit_in_usd,
                cost_limit_in_usd_over_time=user.cost_limit_in_usd_over_time,
-               cost_limit_in_usd_unit=user.cost_limit_in_usd_unit)
+               cost_limit_in_usd_unit=user.cost_limit_in_usd_unit, max_concurrent_requests=user.max_concurrent_requests,
+               token_limit_over_time=user.token_limit_over_time, token_limit_unit=user.token_limit_unit)
 
 
 class UserLimits:
@@ -70,10 +73,14 @@ class UserLimits:
             raise GatewayError(403, f"The user '{user.name}' is disabled.", code="user_disabled")
         return user
 
-    async def admit(self, user: User) -> None:
-        """429 in the user's own words when the user is over their rate or cost limit."""
+    async def admit(self, user: User, gate: Gate, admission: Admission, body_bytes: int, payload: Mapping[str, Any],
+                    ticket: str) -> None:
+        """Count the request against the user's rate and cost limits, take their concurrency place and
+        token reservation (given back with the key's by `Gate.leave`); 429 in the user's own words when over."""
+        limits = limits_of(user)
         try:
-            await self._limiter.admit(limits_of(user))
+            await self._limiter.admit(limits)
+            await gate.enter(admission, limits, body_bytes, payload, ticket)
         except GatewayError as err:
             err.message = err.message.replace("this key", f"user '{user.name}'")
             err.code = "user_" + err.code
