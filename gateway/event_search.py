@@ -30,6 +30,7 @@ class EventFilter(BaseModel):
 
     key_ids: list[str] = []
     tags: list[str] = []
+    user_ids: list[str] = []
     start: float | None = None
     end: float | None = None
     status: int | None = Field(None, ge=100, le=599, description="HTTP status of the events")
@@ -44,6 +45,8 @@ class EventFilter(BaseModel):
             conds.append(col(Event.key_id).in_(self.key_ids))
         if self.tags:
             conds.append(has_all(col(Event.tags), self.tags, dialect))
+        if self.user_ids:
+            conds.append(col(Event.user_id).in_(self.user_ids))
         if self.start is not None:
             conds.append(col(Event.created_at) >= self.start)
         if self.end is not None:

@@ -10,15 +10,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from gateway import reporting
 from gateway.admission import Admission, Gate
 from gateway.errors import GatewayError
 from gateway.events import EventRecorder
 from gateway.limits import Limiter
-from gateway.models import Event, Key, User
+from gateway.models import Key, User
 from gateway.store import Store
 
 LOOKUP_TTL_S = 2.0  # a changed limit or a disabled user counts within this long
@@ -27,12 +27,9 @@ _PREFIX = "user:"
 
 
 def user_spend_since(engine: Engine, user_id: str, since: float | None) -> float:
-    """Sum of recorded event costs of a user, optionally since a unix time."""
+    """Recorded spend of a user, optionally since a unix time (rollups, so retention forgets none of it)."""
     with Session(engine) as db:
-        query = select(func.coalesce(func.sum(Event.cost_in_usd), 0.0)).where(Event.user_id == user_id)
-        if since is not None:
-            query = query.where(Event.created_at >= since)
-        return float(db.exec(query).one())
+        return reporting.user_spend(db, user_id, since)
 
 
 def limits_of(user: User) -> Key:
