@@ -112,7 +112,7 @@ class Scheduler:
         limit_s = key.max_queue_wait_s or self._default_wait_s
         if self.shared is not None:
             try:
-                return await self._acquire_shared(lane, key, limit_s)
+                return await self._acquire_shared(lane, key, limit_s, user_id)
             except (GatewayError, asyncio.CancelledError):
                 raise
             except Exception as exc:  # Redis away: admit by this process's own count until it is back
@@ -154,14 +154,14 @@ class Scheduler:
     def _caps(self, lane: Lane) -> list[int]:
         return [self._slots(lane, u) or UNLIMITED for u in lane.provider.urls]
 
-    async def _acquire_shared(self, lane: Lane, key: Key, limit_s: float) -> Grant:
+    async def _acquire_shared(self, lane: Lane, key: Key, limit_s: float, user_id: str) -> Grant:
         """Wait in the queue every gateway process shares (Redis) for a slot of the shared budget."""
         assert self.shared is not None
         enqueued = time.monotonic()
         lane.waiting_shared[key.key_id] = lane.waiting_shared.get(key.key_id, 0) + 1
         try:
             got = await self.shared.acquire(lane.name, lane.provider.urls, self._caps(lane), key.key_id,
-                                            max(1, key.priority), limit_s)
+                                            max(1, key.priority), limit_s, user_id)
         finally:
             left = lane.waiting_shared.get(key.key_id, 0) - 1
             if left > 0:

@@ -6,11 +6,10 @@ import asyncio
 
 import aiohttp
 
-from gateway.config import Provider
 from gateway.fairqueue import UserFairQueue
-from gateway.models import Key
-from gateway.scheduler import Grant, Scheduler
+from gateway.scheduler import Scheduler
 from gateway.slots import SlotDirectory
+from tests.user_turns import FAIR_ORDER, serve_order
 
 
 def drain(queue: UserFairQueue[str]) -> list[str]:
@@ -58,34 +57,10 @@ def test_leaving_and_restoring_keep_the_counts() -> None:
     assert sorted(drain(queue)) == ["b0", "x0"] and len(queue) == 0
 
 
-async def _scheduler_run() -> list[str]:
+async def _in_process() -> list[str]:
     async with aiohttp.ClientSession() as session:
-        provider = Provider(name="p", urls=("http://a",), max_parallel=1)
-        scheduler = Scheduler(SlotDirectory(session, 30), default_wait_s=60)
-        chat, script = Key(key_id="chat", key_hash="c", vouches_for_users=True), Key(key_id="script", key_hash="s")
-        held = await scheduler.acquire(provider, chat, user_id="many")
-        assert held is not None
-        waiting: list[tuple[str, asyncio.Future[Grant | None]]] = []
-        for name, key, user in [*(("many", chat, "many") for _ in range(4)), ("one", chat, "one"), ("script", script, "")]:
-            waiting.append((name, asyncio.ensure_future(scheduler.acquire(provider, key, user_id=user))))
-            await asyncio.sleep(0)
-        order = []
-        grant: Grant | None = held
-        while waiting:
-            assert grant is not None
-            scheduler.release(grant)
-            await asyncio.sleep(0)
-            done = [(name, fut) for name, fut in waiting if fut.done()]
-            assert len(done) == 1  # one slot: one waiter at a time
-            name, fut = done[0]
-            waiting.remove(done[0])
-            order.append(name)
-            grant = fut.result()
-        assert grant is not None
-        scheduler.release(grant)
-        return order
+        return await serve_order(Scheduler(SlotDirectory(session, 30), default_wait_s=60))
 
 
 def test_scheduler_shares_a_vouching_keys_turns_across_its_users() -> None:
-    # The other key goes first (the chat key holds the slot), then the chat key's quiet user, then the backlog.
-    assert asyncio.run(_scheduler_run()) == ["script", "one", "many", "many", "many", "many"]
+    assert asyncio.run(_in_process()) == FAIR_ORDER
