@@ -343,22 +343,25 @@ def top_users(db: Session, start: float | None, end: float | None, limit: int, t
 
 
 def _last_seen(db: Session, user_ids: Sequence[str], start: float | None, end: float | None) -> dict[str, float]:
-    """Each user's last request in [start, end): the last rollup hour holding one, narrowed to the event's
-    time by the raw events of that hour only (the hour's start once retention has deleted them)."""
-    hour = col(EventRollup.bucket_start)
-    bounds = [hour >= hour_of(start)] if start is not None else []
-    bounds += [hour < end] if end is not None else []
-    last_hours = {u: int(h) for u, h in db.exec(
-        select(col(EventRollup.user_id), func.max(hour)).where(col(EventRollup.user_id).in_(list(user_ids)), *bounds)
-        .group_by(col(EventRollup.user_id))).all()}
-    if not last_hours:
-        return {}
+    """Each user's last request in [start, end), read as the totals are: the window's edge hours from raw
+    events; for whole hours, the last rollup hour holding one, narrowed to the event's time by the raw
+    events of that one hour (the hour's start once retention has deleted them)."""
+    window = Window(start, end, None, retention.horizon(db))
+    users = col(Event.user_id).in_(list(user_ids))
     created = col(Event.created_at)
-    in_hour = [and_(col(Event.user_id) == u, created >= max(h, start or h), created < min(h + HOUR, end or h + HOUR))
-               for u, h in last_hours.items()]
-    exact = dict(db.exec(select(col(Event.user_id), func.max(created)).where(or_(*in_hour))
-                         .group_by(col(Event.user_id))).all())
-    return {u: float(exact.get(u) or max(h, start or h)) for u, h in last_hours.items()}
+    hour = col(EventRollup.bucket_start)
+    last_hours = {u: int(h) for u, h in db.exec(
+        select(col(EventRollup.user_id), func.max(hour))
+        .where(col(EventRollup.user_id).in_(list(user_ids)), *_rollup_hours(hour, window))
+        .group_by(col(EventRollup.user_id))).all()}
+    seen = {u: float(h) for u, h in last_hours.items()}
+    within = [and_(col(Event.user_id) == u, created >= h, created < h + HOUR) for u, h in last_hours.items()]
+    raw = _raw_times(window)
+    for cond in (or_(*within) if within else None, and_(users, raw) if raw is not None else None):
+        if cond is not None:
+            for user, at in db.exec(select(col(Event.user_id), func.max(created)).where(cond).group_by(col(Event.user_id))).all():
+                seen[user] = max(seen.get(user, 0.0), float(at))
+    return seen
 
 
 def top_models(db: Session, start: float | None, end: float | None, limit: int) -> list[Spend]:
