@@ -76,11 +76,11 @@ def totals(report: Report) -> dict[str, str]:
 
 
 def ranked(rows: list[Spend]) -> list[dict[str, str]]:
-    """Top keys (named, with their id underneath) or top models as display rows."""
+    """Top keys or users (named, with their id underneath) or top models as display rows."""
     return [
         {
-            "label": row.get("name") or row.get("model") or row.get("keyId") or "—",
-            "sub": row.get("keyId", ""),
+            "label": row.get("name") or row.get("model") or row.get("keyId") or row.get("userId") or "—",
+            "sub": row.get("keyId") or row.get("userId", ""),
             "requests": fmt.count(row.get("requests", 0)),
             "tokens": fmt.count(row.get("promptTokenCount", 0) + row.get("completionTokenCount", 0)),
             "cost": fmt.usd(row.get("costInUsd", 0.0)),
@@ -99,6 +99,7 @@ class OverviewState(AdminPage, AdminState):
     numbers: dict[str, int] = counts({})
     top_keys: list[dict[str, str]] = []
     top_models: list[dict[str, str]] = []
+    top_users: list[dict[str, str]] = []
     has_traffic: bool = False
     has_cost: bool = False
 
@@ -113,8 +114,8 @@ class OverviewState(AdminPage, AdminState):
             self.loading, self.error = False, str(exc)
             return
         api = self._api()
-        report, keys, models = await asyncio.gather(
-            api.report(start, end, step), api.top_keys(start, end), api.top_models(start, end)
+        report, keys, models, users = await asyncio.gather(
+            api.report(start, end, step), api.top_keys(start, end), api.top_models(start, end), api.top_users(start, end)
         )
         self.series = chart_rows(report.get("dataPoints") or [], step)
         self.ticks = ticks(self.series)
@@ -123,6 +124,7 @@ class OverviewState(AdminPage, AdminState):
         self.has_cost = any(row["cost"] for row in self.series)
         self.top_keys = ranked(keys)
         self.top_models = ranked(models)
+        self.top_users = ranked(users)
         self.loading = False
 
     @rx.event
