@@ -7,8 +7,11 @@ import asyncio
 
 import httpx
 
+from tests.integration import test_user_limits as user_limits
 from tests.integration.test_proxy_core import Core, chat
-from tests.integration.test_user_limits import core, make_user, outside_key  # noqa: F401  # fixtures
+from tests.integration.test_user_limits import make_user
+
+core, outside_key = user_limits.core, user_limits.outside_key  # fixtures: the proxy core, a key of an outside client
 
 
 async def _until_upstream_has(core: Core, n: int) -> None:

@@ -18,7 +18,10 @@ from gateway.events import write_rows
 from gateway.manage.users import usage_of
 from gateway.models import User
 from gateway.user_limits import user_spend_since
-from tests.integration.test_rollups import DAY, HOUR, T0, assert_point, engine, random_events, write_with_replays  # noqa: F401
+from tests.integration import test_rollups as rollups
+from tests.integration.test_rollups import DAY, HOUR, T0, assert_point, random_events, write_with_replays
+
+engine = rollups.engine  # the fixture: a fresh migrated PostgreSQL or SQLite database with keys
 
 USERS = ["u-ann", "u-bo", "u-cy", "u-gone"]  # u-gone has events but no account any more
 
