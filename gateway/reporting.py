@@ -21,7 +21,6 @@ from sqlmodel import Session, col, select
 from gateway import histogram, retention
 from gateway.errors import GatewayError
 from gateway.event_search import EventFilter
-from gateway.jsonsql import has_all
 from gateway.models import Event, EventRollup, Key, LatencyRollup, User
 from gateway.rollups import ALL, CANCELLED_STATUS, HOUR, hour_of
 
@@ -137,33 +136,11 @@ def _raw_times(window: Window) -> ColumnElement[bool] | None:
     return or_(*(and_(created >= a, created < b) for a, b in raw))
 
 
-def _rollup_filter(flt: EventFilter, dialect: str) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
-    if flt.key_ids:
-        conds.append(col(EventRollup.key_id).in_(flt.key_ids))
-    if flt.tags:
-        conds.append(has_all(col(EventRollup.tags), flt.tags, dialect))
-    if flt.user_ids:
-        conds.append(col(EventRollup.user_id).in_(flt.user_ids))
-    return conds
-
-
 def _latency_filter(flt: EventFilter, dialect: str) -> list[ColumnElement[bool]]:
+    """Latency rows of the filter's keys, tags and users; the "*" rows when it names none."""
     if not flt.key_ids and not flt.tags and not flt.user_ids:
         return [col(LatencyRollup.key_id) == ALL]
-    conds = [col(LatencyRollup.key_id) != ALL]
-    if flt.key_ids:
-        conds.append(col(LatencyRollup.key_id).in_(flt.key_ids))
-    if flt.tags:
-        conds.append(has_all(col(LatencyRollup.tags), flt.tags, dialect))
-    if flt.user_ids:
-        conds.append(col(LatencyRollup.user_id).in_(flt.user_ids))
-    return conds
-
-
-def _scope(flt: EventFilter) -> EventFilter:
-    """The parts of a filter the rollups know (keys, tags, users); the window gives the times."""
-    return EventFilter(key_ids=flt.key_ids, tags=flt.tags, user_ids=flt.user_ids)
+    return [col(LatencyRollup.key_id) != ALL, *flt.scope(LatencyRollup, dialect)]
 
 
 def _counter_sums(db: Session, window: Window, flt: EventFilter, group: str | None = None) -> list[tuple[Any, ...]]:
@@ -181,7 +158,7 @@ def _counter_sums(db: Session, window: Window, flt: EventFilter, group: str | No
             func.sum(EventRollup.latency_sum_ms), func.sum(EventRollup.error_count),
             func.sum(EventRollup.cancelled_count), func.sum(EventRollup.cache_hit_count),
         )
-        .where(*_rollup_hours(hour, window), *_rollup_filter(flt, dialect))
+        .where(*_rollup_hours(hour, window), *flt.scope(EventRollup, dialect))
         .group_by(idx, *r_group)
     )
     rows: list[tuple[Any, ...]] = [tuple(row) for row in db.connection().execute(rollup_query).all()]
@@ -198,7 +175,7 @@ def _counter_sums(db: Session, window: Window, flt: EventFilter, group: str | No
                 func.sum(_flag(failed)), func.sum(_flag(col(Event.status) == CANCELLED_STATUS)),
                 func.sum(_flag(col(Event.cache_hit) == True)),  # noqa: E712  # SQL comparison
             )
-            .where(raw, *_scope(flt).conditions(dialect))
+            .where(raw, *flt.scope(Event, dialect))
             .group_by(raw_idx, *e_group)
         )
         rows += [tuple(row) for row in db.connection().execute(raw_query).all()]
@@ -227,7 +204,7 @@ def _latency_percentiles(db: Session, window: Window, flt: EventFilter) -> dict[
         parts.append(
             select_columns(_index(col(Event.created_at), window).label("idx"),
                            histogram.bin_sql(col(Event.latency_in_ms)).label("bin"), literal(1).label("n"))
-            .where(raw, *_scope(flt).conditions(dialect))
+            .where(raw, *flt.scope(Event, dialect))
         )
     merged = union_all(*parts).subquery()
     # Counts as 4-byte integers (no bin of one bucket holds 2**31 events): PostgreSQL sums those in
