@@ -1,4 +1,5 @@
-"""What a request holds before it reaches a model: the key's quotas (concurrency, tokens), then a fair slot.
+"""What a request holds before it reaches a model: the quotas (concurrency, tokens) of its key and of a
+user the key vouches for, then a fair slot.
 
 The forwarding flow calls `enter` before anything upstream, `slot` before each upstream attempt,
 `free_slot` after a failed attempt, and `leave` exactly once when the request is accounted for.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from common.usage import TokenUsage
@@ -23,15 +24,17 @@ log = logging.getLogger("gateway.admission")
 
 @dataclass
 class Admission:
-    """One request's holds; `queue_wait_ms` sums its waits for a slot (None if it never needed one)."""
+    """One request's holds (the user's, then the key's); `queue_wait_ms` sums its waits for a slot (None
+    if it never needed one)."""
 
-    hold: Hold | None = None
+    holds: list[Hold] = field(default_factory=list)
     grant: Grant | None = None
     queue_wait_ms: float | None = None
     left: bool = False
 
     def headers(self) -> dict[str, str]:
-        return dict(self.hold.headers) if self.hold else {}
+        """x-ratelimit-* of the holds; the key's (taken last) win over the user's."""
+        return {name: value for hold in self.holds for name, value in hold.headers.items()}
 
 
 class Gate:
@@ -43,13 +46,15 @@ class Gate:
         self._background: set[asyncio.Task[None]] = set()
 
     async def enter(self, admission: Admission, key: Key, body_bytes: int, payload: Mapping[str, Any], ticket: str) -> None:
-        """Take the key's concurrency place and token reservation; 429 when over."""
-        admission.hold = await self.quotas.take(key, body_bytes, payload, ticket)
+        """Take the concurrency place and token reservation of `key` (a user's limits come as a Key too,
+        gateway.user_limits.limits_of); 429 when over. Called once per subject, all given back by `leave`."""
+        admission.holds.append(await self.quotas.take(key, body_bytes, payload, ticket))
 
-    async def slot(self, admission: Admission, provider: Provider, key: Key, tried: set[str]) -> str | None:
-        """Wait (fairly) for a slot and return its deployment URL; None when the provider is not slot-limited."""
+    async def slot(self, admission: Admission, provider: Provider, key: Key, tried: set[str], user_id: str = "") -> str | None:
+        """Wait (fairly: across keys, and across users of a key that vouches for them) for a slot and return
+        its deployment URL; None when the provider is not slot-limited."""
         exclude = frozenset(tried) if not set(provider.urls) <= tried else frozenset()
-        grant = await self.scheduler.acquire(provider, key, exclude)
+        grant = await self.scheduler.acquire(provider, key, exclude, user_id)
         if grant is None:
             return None
         admission.grant = grant
@@ -70,8 +75,8 @@ class Gate:
             return
         admission.left = True
         self.free_slot(admission)
-        hold = admission.hold
-        if hold is None or (hold.lease_key is None and hold.token_key is None):
+        holds = [h for h in admission.holds if h.lease_key is not None or h.token_key is not None]
+        if not holds:
             return
         if usage is not None:
             used: int | None = usage.prompt_tokens + usage.completion_tokens
@@ -79,6 +84,7 @@ class Gate:
             used = 0  # nothing was generated (cache hit, refusal, queue timeout, failed attempt)
         else:
             used = None  # generated but not reported (client left mid-stream): the reservation stands
-        task = asyncio.get_running_loop().create_task(self.quotas.give_back(hold, used))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        for hold in holds:
+            task = asyncio.get_running_loop().create_task(self.quotas.give_back(hold, used))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, literal, tuple_
@@ -38,15 +38,20 @@ class EventFilter(BaseModel):
     stream: bool | None = None
     cached: bool | None = None
 
-    def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
-        """SQL conditions for these filters; events must carry every one of `tags`."""
+    def scope(self, table: Any, dialect: str) -> list[ColumnElement[bool]]:
+        """Conditions on the keys, tags (every one carried) and users of `table`: events or their rollups."""
         conds: list[ColumnElement[bool]] = []
         if self.key_ids:
-            conds.append(col(Event.key_id).in_(self.key_ids))
+            conds.append(col(table.key_id).in_(self.key_ids))
         if self.tags:
-            conds.append(has_all(col(Event.tags), self.tags, dialect))
+            conds.append(has_all(col(table.tags), self.tags, dialect))
         if self.user_ids:
-            conds.append(col(Event.user_id).in_(self.user_ids))
+            conds.append(col(table.user_id).in_(self.user_ids))
+        return conds
+
+    def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
+        """SQL conditions for these filters; events must carry every one of `tags`."""
+        conds = self.scope(Event, dialect)
         if self.start is not None:
             conds.append(col(Event.created_at) >= self.start)
         if self.end is not None:

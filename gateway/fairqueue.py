@@ -6,8 +6,7 @@ tags of what left. A flow that was idle starts at the current virtual time (no c
 flow with a backlog has tags far ahead, so a newcomer overtakes that backlog after at most one entry
 of each other busy flow. Work-conserving: an entry never waits while nothing else is queued.
 
-A flow is a key today. A second level (users on a shared key) fits without changing this class:
-the key's entry in the outer queue stands for the key, and an inner FairQueue per key orders its users.
+A flow is a key. `UserFairQueue` adds a second level for the users of a key that vouches for them.
 """
 
 from __future__ import annotations
@@ -105,3 +104,95 @@ class FairQueue(Generic[T]):
             self._queued[flow] = left
         else:
             self._queued.pop(flow, None)
+
+
+@dataclass
+class Turn(Generic[T]):
+    """A waiter's place in a `UserFairQueue`: its entry in its key's inner queue and, once popped, the
+    key's outer entry it starts with."""
+
+    flow: str
+    inner: Entry[T]
+    outer: Entry[None] | None = None
+
+    @property
+    def item(self) -> T:
+        return self.inner.item
+
+
+class UserFairQueue(Generic[T]):
+    """Two levels of fair queueing: keys share the slots by weight (the outer queue, one entry per waiter,
+    exactly as a plain FairQueue of keys), and within a key its users share the key's turns equally (an
+    inner FairQueue per key whose flows are users).
+
+    Why two levels rather than flows per (key, user): a key's share then stays the key's, whatever number
+    of users it names, and a user with many streams waits behind one request of each other user of the
+    same key, not behind all of their own. Outer entries of one key are interchangeable tokens: popping
+    the key's smallest token gives its turn to the inner queue's fairest user; a waiter that leaves
+    returns the key's latest token, so the key's finish tag moves back as in `FairQueue.remove`. A key
+    that names no users has the one inner flow "": first come, first served within the key, as before.
+    """
+
+    def __init__(self) -> None:
+        self._outer: FairQueue[None] = FairQueue()
+        self._inner: dict[str, FairQueue[T]] = {}
+        self._tokens: dict[str, list[Entry[None]]] = {}  # the queued outer entries of each key
+
+    def __len__(self) -> int:
+        return len(self._outer)
+
+    def queued(self, flow: str) -> int:
+        return self._outer.queued(flow)
+
+    def flows(self) -> dict[str, int]:
+        """Queued entries per key."""
+        return self._outer.flows()
+
+    def _users(self, flow: str) -> FairQueue[T]:
+        return self._inner.setdefault(flow, FairQueue())
+
+    def charge(self, flow: str, item: T, weight: float = 1.0, cost: float = 1.0, user: str = "") -> None:
+        """Count service that started without queueing, for the key and for its user."""
+        self._outer.charge(flow, None, weight, cost)
+        self._users(flow).charge(user, item, 1.0, cost)
+
+    def push(self, flow: str, item: T, weight: float = 1.0, cost: float = 1.0, user: str = "") -> Turn[T]:
+        self._tokens.setdefault(flow, []).append(self._outer.push(flow, None, weight, cost))
+        return Turn(flow, self._users(flow).push(user, item, 1.0, cost))
+
+    def pop(self) -> Turn[T] | None:
+        """The fairest key's fairest user's entry (not yet counted as started: see `started`)."""
+        token = self._outer.pop()
+        if token is None:
+            return None
+        self._untoken(token)
+        inner = self._inner[token.flow].pop()
+        assert inner is not None  # a key has as many tokens queued as its users have entries
+        return Turn(token.flow, inner, token)
+
+    def started(self, turn: Turn[T]) -> None:
+        assert turn.outer is not None
+        self._outer.started(turn.outer)
+        self._inner[turn.flow].started(turn.inner)
+
+    def restore(self, turn: Turn[T]) -> None:
+        """Put back a turn `pop` returned that could not start; both its entries keep their places."""
+        assert turn.outer is not None
+        self._outer.restore(turn.outer)
+        self._tokens.setdefault(turn.flow, []).append(turn.outer)
+        self._inner[turn.flow].restore(turn.inner)
+
+    def remove(self, turn: Turn[T]) -> None:
+        """Take a waiting entry out; neither its key nor its user is charged for it."""
+        if turn.inner.removed:
+            return
+        self._inner[turn.flow].remove(turn.inner)
+        latest = max(self._tokens[turn.flow], key=lambda e: (e.start, e.seq))
+        self._untoken(latest)
+        self._outer.remove(latest)
+
+    def _untoken(self, token: Entry[None]) -> None:
+        tokens = self._tokens[token.flow]
+        tokens.remove(token)
+        if not tokens:
+            del self._tokens[token.flow]

@@ -158,6 +158,10 @@ class User(SQLModel, table=True):
     cost_limit_in_usd: float = 0.0
     cost_limit_in_usd_over_time: float = 0.0
     cost_limit_in_usd_unit: str = ""
+    # Migration 0006_usersgw_limits: the user's share of the GPU, counted like the key's (gateway.quotas).
+    max_concurrent_requests: int = 0
+    token_limit_over_time: int = 0
+    token_limit_unit: str = ""
 
 
 class UserSession(SQLModel, table=True):
@@ -173,9 +177,8 @@ class UserSession(SQLModel, table=True):
 
 
 class EventRollup(SQLModel, table=True):
-    """Totals of the events of one hour for one key, model and tag set; kept after raw events expire.
-
-    `user_id` is the dimension for users (always "" until events carry one)."""
+    """Totals of the events of one hour for one key, model, tag set and user ("" when no vouching key
+    named one); kept after raw events expire."""
 
     __tablename__ = "event_rollups"
     __table_args__ = (Index("ix_event_rollups_key_bucket", "key_id", "bucket_start"),)
@@ -196,12 +199,13 @@ class EventRollup(SQLModel, table=True):
 
 
 class LatencyRollup(SQLModel, table=True):
-    """How many events of one hour fell in one latency bin (gateway.histogram), per key and tag set;
-    rows with key_id "*" (and tags "[]") count every event of the hour."""
+    """How many events of one hour fell in one latency bin (gateway.histogram), per key, user and tag set;
+    rows with key_id "*" (and user "", tags "[]") count every event of the hour."""
 
     __tablename__ = "latency_rollups"
 
     key_id: str = Field(primary_key=True)
+    user_id: str = Field(default="", primary_key=True)  # migration 0006_usersgw_limits
     bucket_start: int = Field(primary_key=True, sa_type=BigInteger)
     tags: str = Field(primary_key=True)
     bin: int = Field(primary_key=True)

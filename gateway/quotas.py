@@ -51,7 +51,7 @@ class Quotas:
     def __init__(self, store: Store, reserve_cap: int) -> None:
         self._store = store
         self._reserve_cap = reserve_cap
-        self._held: dict[str, Hold] = {}
+        self._held: dict[tuple[str, str], Hold] = {}  # by (lease key, ticket): a request may hold a key's and a user's
         self._renewer: asyncio.Task[None] | None = None
 
     async def take(self, key: Key, body_bytes: int, payload: Mapping[str, Any], ticket: str, now: float | None = None) -> Hold:
@@ -70,7 +70,7 @@ class Quotas:
                     code="concurrency_limit_exceeded", headers={**limits, "retry-after": "1"})
             hold.lease_key = lease_key
             hold.headers.update(limits)
-            self._held[ticket] = hold
+            self._held[(lease_key, ticket)] = hold
             self._ensure_renewer()
         if key.token_limit_over_time > 0 and key.token_limit_unit in TOKEN_UNITS:
             try:
@@ -102,7 +102,8 @@ class Quotas:
 
     async def give_back(self, hold: Hold, used_tokens: int | None) -> None:
         """Free the concurrency place; replace the reservation by the tokens the upstream reported."""
-        self._held.pop(hold.ticket, None)
+        if hold.lease_key:
+            self._held.pop((hold.lease_key, hold.ticket), None)
         try:
             if hold.lease_key:
                 await self._store.unlease(hold.lease_key, hold.ticket)

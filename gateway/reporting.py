@@ -21,8 +21,7 @@ from sqlmodel import Session, col, select
 from gateway import histogram, retention
 from gateway.errors import GatewayError
 from gateway.event_search import EventFilter
-from gateway.jsonsql import has_all
-from gateway.models import Event, EventRollup, Key, LatencyRollup
+from gateway.models import Event, EventRollup, Key, LatencyRollup, User
 from gateway.rollups import ALL, CANCELLED_STATUS, HOUR, hour_of
 
 MAX_BUCKETS = 10_000
@@ -59,11 +58,13 @@ class EventReport:
 
 @dataclass
 class Spend:
-    """Spend, requests and tokens of one key or one model."""
+    """Spend, requests and tokens of one key, user or model."""
 
     key_id: str = ""
     model: str = ""
+    user_id: str = ""
     name: str = ""
+    last_seen: float | None = None  # users only: their last request in the window
     cost_in_usd: float = 0.0
     requests: int = 0
     prompt_token_count: int = 0
@@ -135,28 +136,14 @@ def _raw_times(window: Window) -> ColumnElement[bool] | None:
     return or_(*(and_(created >= a, created < b) for a, b in raw))
 
 
-def _rollup_filter(key_ids: Sequence[str], tags: Sequence[str], dialect: str) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
-    if key_ids:
-        conds.append(col(EventRollup.key_id).in_(list(key_ids)))
-    if tags:
-        conds.append(has_all(col(EventRollup.tags), tags, dialect))
-    return conds
-
-
-def _latency_filter(key_ids: Sequence[str], tags: Sequence[str], dialect: str) -> list[ColumnElement[bool]]:
-    if not key_ids and not tags:
+def _latency_filter(flt: EventFilter, dialect: str) -> list[ColumnElement[bool]]:
+    """Latency rows of the filter's keys, tags and users; the "*" rows when it names none."""
+    if not flt.key_ids and not flt.tags and not flt.user_ids:
         return [col(LatencyRollup.key_id) == ALL]
-    conds = [col(LatencyRollup.key_id) != ALL]
-    if key_ids:
-        conds.append(col(LatencyRollup.key_id).in_(list(key_ids)))
-    if tags:
-        conds.append(has_all(col(LatencyRollup.tags), tags, dialect))
-    return conds
+    return [col(LatencyRollup.key_id) != ALL, *flt.scope(LatencyRollup, dialect)]
 
 
-def _counter_sums(db: Session, window: Window, key_ids: Sequence[str], tags: Sequence[str],
-                  group: str | None = None) -> list[tuple[Any, ...]]:
+def _counter_sums(db: Session, window: Window, flt: EventFilter, group: str | None = None) -> list[tuple[Any, ...]]:
     """(bucket index, [group value,] requests, prompt, completion, cost, latency sum, errors, cancelled,
     cache hits) from rollups and from raw edge events, not yet added together."""
     dialect = db.get_bind().dialect.name
@@ -171,7 +158,7 @@ def _counter_sums(db: Session, window: Window, key_ids: Sequence[str], tags: Seq
             func.sum(EventRollup.latency_sum_ms), func.sum(EventRollup.error_count),
             func.sum(EventRollup.cancelled_count), func.sum(EventRollup.cache_hit_count),
         )
-        .where(*_rollup_hours(hour, window), *_rollup_filter(key_ids, tags, dialect))
+        .where(*_rollup_hours(hour, window), *flt.scope(EventRollup, dialect))
         .group_by(idx, *r_group)
     )
     rows: list[tuple[Any, ...]] = [tuple(row) for row in db.connection().execute(rollup_query).all()]
@@ -188,7 +175,7 @@ def _counter_sums(db: Session, window: Window, key_ids: Sequence[str], tags: Seq
                 func.sum(_flag(failed)), func.sum(_flag(col(Event.status) == CANCELLED_STATUS)),
                 func.sum(_flag(col(Event.cache_hit) == True)),  # noqa: E712  # SQL comparison
             )
-            .where(raw, *EventFilter(key_ids=key_ids, tags=tags).conditions(dialect))
+            .where(raw, *flt.scope(Event, dialect))
             .group_by(raw_idx, *e_group)
         )
         rows += [tuple(row) for row in db.connection().execute(raw_query).all()]
@@ -202,7 +189,7 @@ def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
 WHOLE = -1  # bucket index of the whole window's percentiles
 
 
-def _latency_percentiles(db: Session, window: Window, key_ids: Sequence[str], tags: Sequence[str]) -> dict[int, list[float]]:
+def _latency_percentiles(db: Session, window: Window, flt: EventFilter) -> dict[int, list[float]]:
     """p50/p95/p99 per bucket index, and of the whole window at WHOLE, from the latency histograms of
     rollups and of raw edge events: merged, summed and walked by the database in one query."""
     dialect = db.get_bind().dialect.name
@@ -210,14 +197,14 @@ def _latency_percentiles(db: Session, window: Window, key_ids: Sequence[str], ta
     parts: list[Any] = [  # selects of (idx, bin, n)
         select_columns(_index(hour, window).label("idx"), col(LatencyRollup.bin).label("bin"),
                        col(LatencyRollup.count).label("n"))
-        .where(*_rollup_hours(hour, window), *_latency_filter(key_ids, tags, dialect))
+        .where(*_rollup_hours(hour, window), *_latency_filter(flt, dialect))
     ]
     raw = _raw_times(window)
     if raw is not None:
         parts.append(
             select_columns(_index(col(Event.created_at), window).label("idx"),
                            histogram.bin_sql(col(Event.latency_in_ms)).label("bin"), literal(1).label("n"))
-            .where(raw, *EventFilter(key_ids=key_ids, tags=tags).conditions(dialect))
+            .where(raw, *flt.scope(Event, dialect))
         )
     merged = union_all(*parts).subquery()
     # Counts as 4-byte integers (no bin of one bucket holds 2**31 events): PostgreSQL sums those in
@@ -235,7 +222,7 @@ def _latency_percentiles(db: Session, window: Window, key_ids: Sequence[str], ta
 
 def report_events(db: Session, flt: EventFilter, start: int, end: int, increment: int) -> EventReport:
     """Every bucket of `increment` seconds from `start` to `end` (empty ones too) and overall percentiles
-    (within histogram.ALPHA of the exact ones); events must match `flt`'s keys and tags."""
+    (within histogram.ALPHA of the exact ones); events must match `flt`'s keys, tags and users."""
     if end <= start:
         raise GatewayError(400, "end: must be after start")
     if increment <= 0:
@@ -245,8 +232,7 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
         raise GatewayError(400, f"increment: {increment} s gives {count} buckets; at most {MAX_BUCKETS} are allowed")
     window = Window(start, end, increment, retention.horizon(db))
     points = [DataPoint(time_stamp=start + i * increment) for i in range(count)]
-    for idx, requests, prompt, completion, cost, latency, errors, cancelled, cached in _counter_sums(
-            db, window, flt.key_ids, flt.tags):
+    for idx, requests, prompt, completion, cost, latency, errors, cancelled, cached in _counter_sums(db, window, flt):
         point = points[int(idx)]
         point.number_of_requests += int(requests)
         point.prompt_token_count += int(prompt)
@@ -256,7 +242,7 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
         point.error_count += int(errors)
         point.cancelled_count += int(cancelled)
         point.cache_hit_count += int(cached)
-    percentiles = _latency_percentiles(db, window, flt.key_ids, flt.tags)
+    percentiles = _latency_percentiles(db, window, flt)
     for idx, (median, p95, p99) in percentiles.items():
         if idx != WHOLE:
             point = points[idx]
@@ -268,12 +254,12 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
     return EventReport(points, median, p99, p95)
 
 
-def _usages(db: Session, start: float | None, end: float | None, group: str, key_ids: Sequence[str] = (),
-            tags: Sequence[str] = ()) -> dict[str, Spend]:
-    """Totals per value of `group` (key_id or model) over [start, end), rollups and raw edges together."""
+def _usages(db: Session, start: float | None, end: float | None, group: str,
+            flt: EventFilter | None = None) -> dict[str, Spend]:
+    """Totals per value of `group` (key_id, user_id or model) over [start, end), rollups and raw edges together."""
     window = Window(start, end, None, retention.horizon(db))
     out: dict[str, Spend] = {}
-    for _idx, value, requests, prompt, completion, cost, *_rest in _counter_sums(db, window, key_ids, tags, group):
+    for _idx, value, requests, prompt, completion, cost, *_rest in _counter_sums(db, window, flt or EventFilter(), group):
         usage = out.setdefault(value, Spend(**{group: value}))
         usage.requests += int(requests)
         usage.prompt_token_count += int(prompt)
@@ -286,12 +272,24 @@ def key_usage(db: Session, key_id: str, start: float | None = None, end: float |
     """Spend and tokens of one existing key (all time unless a window is given)."""
     if db.get(Key, key_id) is None:
         raise GatewayError(404, f"key '{key_id}' does not exist")
-    return _usages(db, start, end, "key_id", [key_id]).get(key_id, Spend(key_id=key_id))
+    return _usages(db, start, end, "key_id", EventFilter(key_ids=[key_id])).get(key_id, Spend(key_id=key_id))
 
 
 def key_spend(db: Session, key_id: str, since: float | None) -> float:
     """Recorded spend of a key since a unix time (all time when None): what budgets are checked against."""
-    return _usages(db, since, None, "key_id", [key_id]).get(key_id, Spend()).cost_in_usd
+    return _usages(db, since, None, "key_id", EventFilter(key_ids=[key_id])).get(key_id, Spend()).cost_in_usd
+
+
+def user_spend(db: Session, user_id: str, since: float | None) -> float:
+    """Recorded spend of a user since a unix time, like `key_spend` (rollups: retention forgets none)."""
+    return user_usages(db, [user_id], since).get(user_id, Spend()).cost_in_usd
+
+
+def user_usages(db: Session, user_ids: Sequence[str], since: float | None = None) -> dict[str, Spend]:
+    """Requests, tokens and spend of each of `user_ids` (all time unless `since`)."""
+    if not user_ids:
+        return {}
+    return _usages(db, since, None, "user_id", EventFilter(user_ids=list(user_ids)))
 
 
 def _ranked(usages: dict[str, Spend], attr: str, limit: int) -> list[Spend]:
@@ -302,11 +300,45 @@ def _ranked(usages: dict[str, Spend], attr: str, limit: int) -> list[Spend]:
 
 def top_keys(db: Session, start: float | None, end: float | None, limit: int, tags: Sequence[str] = ()) -> list[Spend]:
     """Keys with the highest spend, then the most requests, with their names."""
-    usages = _ranked(_usages(db, start, end, "key_id", tags=tags), "key_id", limit)
+    usages = _ranked(_usages(db, start, end, "key_id", EventFilter(tags=list(tags))), "key_id", limit)
     names = dict(db.exec(select(Key.key_id, Key.name).where(col(Key.key_id).in_([u.key_id for u in usages]))).all())
     for usage in usages:
         usage.name = names.get(usage.key_id, "")
     return usages
+
+
+def top_users(db: Session, start: float | None, end: float | None, limit: int, tags: Sequence[str] = ()) -> list[Spend]:
+    """Users (named by keys that vouch for them) with the highest spend, then the most requests, with their
+    names where the user still exists."""
+    usages = _ranked(_usages(db, start, end, "user_id", EventFilter(tags=list(tags))), "user_id", limit)
+    user_ids = [u.user_id for u in usages]
+    names = dict(db.exec(select(User.id, User.name).where(col(User.id).in_(user_ids))).all())
+    seen = _last_seen(db, user_ids, start, end)
+    for usage in usages:
+        usage.name, usage.last_seen = names.get(usage.user_id, ""), seen.get(usage.user_id)
+    return usages
+
+
+def _last_seen(db: Session, user_ids: Sequence[str], start: float | None, end: float | None) -> dict[str, float]:
+    """Each user's last request in [start, end), read as the totals are: the window's edge hours from raw
+    events; for whole hours, the last rollup hour holding one, narrowed to the event's time by the raw
+    events of that one hour (the hour's start once retention has deleted them)."""
+    window = Window(start, end, None, retention.horizon(db))
+    users = col(Event.user_id).in_(list(user_ids))
+    created = col(Event.created_at)
+    hour = col(EventRollup.bucket_start)
+    last_hours = {u: int(h) for u, h in db.exec(
+        select(col(EventRollup.user_id), func.max(hour))
+        .where(col(EventRollup.user_id).in_(list(user_ids)), *_rollup_hours(hour, window))
+        .group_by(col(EventRollup.user_id))).all()}
+    seen = {u: float(h) for u, h in last_hours.items()}
+    within = [and_(col(Event.user_id) == u, created >= h, created < h + HOUR) for u, h in last_hours.items()]
+    raw = _raw_times(window)
+    for cond in (or_(*within) if within else None, and_(users, raw) if raw is not None else None):
+        if cond is not None:
+            for user, at in db.exec(select(col(Event.user_id), func.max(created)).where(cond).group_by(col(Event.user_id))).all():
+                seen[user] = max(seen.get(user, 0.0), float(at))
+    return seen
 
 
 def top_models(db: Session, start: float | None, end: float | None, limit: int) -> list[Spend]:

@@ -1,5 +1,6 @@
 """Slot-aware admission: at most `slots` requests in flight per deployment; the rest wait here, in a
-fair queue across keys (gateway/fairqueue.py), and take whichever deployment of their provider frees first."""
+fair queue across keys and across the users of a key that vouches for them (gateway/fairqueue.py), and
+take whichever deployment of their provider frees first."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from gateway.config import Provider
 from gateway.errors import GatewayError
-from gateway.fairqueue import Entry, FairQueue
+from gateway.fairqueue import Turn, UserFairQueue
 from gateway.metrics import KEY_IN_FLIGHT, KEY_QUEUED, QUEUE_DEPTH, QUEUE_WAIT, SLOTS, SLOTS_IN_FLIGHT
 from gateway.models import Key
 from gateway.shared_slots import SharedSlots
@@ -41,7 +42,7 @@ class Lane:
     name: str
     provider: Provider
     in_flight: dict[str, int] = field(default_factory=dict)
-    queue: FairQueue[Waiter | None] = field(default_factory=FairQueue)
+    queue: UserFairQueue[Waiter | None] = field(default_factory=UserFairQueue)
     waits_ms: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_WAITS))
     waiting_shared: dict[str, int] = field(default_factory=dict)  # this process's waiters in the shared queue
     service_s: float = 1.0  # recent mean time a request holds a slot, for Retry-After
@@ -97,9 +98,11 @@ class Scheduler:
                 best, best_free = url, free
         return best
 
-    async def acquire(self, provider: Provider, key: Key, exclude: frozenset[str] = frozenset()) -> Grant | None:
-        """A slot on a deployment of `provider`, waiting fairly for one; None when no deployment has a
-        known slot count (the caller then picks as before). 503 + Retry-After after the key's longest wait."""
+    async def acquire(self, provider: Provider, key: Key, exclude: frozenset[str] = frozenset(),
+                      user_id: str = "") -> Grant | None:
+        """A slot on a deployment of `provider`, waiting fairly for one (`user_id`: the user a vouching key
+        named, who shares the key's turns with its other users); None when no deployment has a known slot
+        count (the caller then picks as before). 503 + Retry-After after the key's longest wait."""
         if not self.enabled:
             return None
         await self.directory.learn(provider)
@@ -109,7 +112,7 @@ class Scheduler:
         limit_s = key.max_queue_wait_s or self._default_wait_s
         if self.shared is not None:
             try:
-                return await self._acquire_shared(lane, key, limit_s)
+                return await self._acquire_shared(lane, key, limit_s, user_id)
             except (GatewayError, asyncio.CancelledError):
                 raise
             except Exception as exc:  # Redis away: admit by this process's own count until it is back
@@ -117,13 +120,13 @@ class Scheduler:
         if not len(lane.queue):
             url = self._free_url(lane, exclude)
             if url is not None:
-                lane.queue.charge(key.key_id, None, weight=max(1, key.priority))
+                lane.queue.charge(key.key_id, None, weight=max(1, key.priority), user=user_id)
                 lane.waits_ms.append(0.0)
                 QUEUE_WAIT.labels(lane.name).observe(0.0)
                 return self._grant(lane, url, key.key_id)
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         waiter = Waiter(key.key_id, exclude, future)
-        entry = lane.queue.push(key.key_id, waiter, weight=max(1, key.priority))
+        entry = lane.queue.push(key.key_id, waiter, weight=max(1, key.priority), user=user_id)
         self._gauge_queue(lane, key.key_id)
         enqueued = time.monotonic()
         try:
@@ -151,14 +154,14 @@ class Scheduler:
     def _caps(self, lane: Lane) -> list[int]:
         return [self._slots(lane, u) or UNLIMITED for u in lane.provider.urls]
 
-    async def _acquire_shared(self, lane: Lane, key: Key, limit_s: float) -> Grant:
+    async def _acquire_shared(self, lane: Lane, key: Key, limit_s: float, user_id: str) -> Grant:
         """Wait in the queue every gateway process shares (Redis) for a slot of the shared budget."""
         assert self.shared is not None
         enqueued = time.monotonic()
         lane.waiting_shared[key.key_id] = lane.waiting_shared.get(key.key_id, 0) + 1
         try:
             got = await self.shared.acquire(lane.name, lane.provider.urls, self._caps(lane), key.key_id,
-                                            max(1, key.priority), limit_s)
+                                            max(1, key.priority), limit_s, user_id)
         finally:
             left = lane.waiting_shared.get(key.key_id, 0) - 1
             if left > 0:
@@ -174,7 +177,7 @@ class Scheduler:
         grant = self._grant(lane, url, key.key_id)
         return Grant(lane.name, url, key.key_id, waited_ms, grant.started, ticket)
 
-    def _leave_queue(self, lane: Lane, entry: Entry[Waiter | None], waiter: Waiter) -> None:
+    def _leave_queue(self, lane: Lane, entry: Turn[Waiter | None], waiter: Waiter) -> None:
         lane.queue.remove(entry)
         if not waiter.future.done():
             waiter.future.cancel()
@@ -211,7 +214,7 @@ class Scheduler:
 
     def _dispatch(self, lane: Lane) -> None:
         """Start waiters in fair order while some deployment has a free slot they may use."""
-        skipped: list[Entry[Waiter | None]] = []
+        skipped: list[Turn[Waiter | None]] = []
         while self._free_url(lane, frozenset()) is not None:
             entry = lane.queue.pop()
             if entry is None:

@@ -1,7 +1,10 @@
 """One slot budget and one fair queue per provider for every gateway process sharing Redis.
 
 A single Lua script keeps, per provider: the queue (a sorted set of tickets by start tag), each key's
-finish tag, the virtual time, and per deployment a set of slot leases. Enqueueing, releasing and
+finish tag, the virtual time, and per deployment a set of slot leases. A second level, as in process
+(gateway.fairqueue.UserFairQueue): per key, its tickets by their users' start tags, the users' finish
+tags and the key's own virtual time; when a key's ticket is at the head, the key's turn goes to its
+fairest user's ticket, which swaps places with it (a key's places in the queue are interchangeable). Enqueueing, releasing and
 cancelling each run it once: it hands free slots to the fairest tickets and publishes every grant; the
 process holding that ticket wakes its waiter (and polls once a second in case a message was lost).
 A waiting ticket carries its deadline and a lease its expiry, so a crashed process leaks nothing for long.
@@ -26,10 +29,16 @@ CHANNEL = "slot-grants"
 LEASE_S = 90.0
 POLL_S = 1.0
 
-# KEYS: queue, deadlines, finish tags, virtual time, then one lease set per deployment.
+# KEYS: queue, deadlines, finish tags, virtual time, ticket owners (ticket -> key), the keys' virtual
+# times among their users, then one lease set per deployment. Per key, two more keys are named from the
+# queue's (single Redis, not Cluster): its tickets by user start tag and its users' finish tags.
 # ARGV: channel, op, now_ms, lease_ms, n, url_1..url_n, cap_1..cap_n, ticket, op arguments...
 _SCRIPT = """
-local queue, deadlines, finish, vkey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local queue, deadlines, finish, vkey, owners, uvtime = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local L = 6
+local base = string.sub(queue, 1, -6)
+local function users_of(k) return base .. 'users:' .. k end
+local function ufinish_of(k) return base .. 'ufinish:' .. k end
 local channel, op = ARGV[1], ARGV[2]
 local now, lease_ms, n = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local urls, caps = {}, {}
@@ -37,25 +46,43 @@ for i = 1, n do urls[i] = ARGV[5 + i]; caps[i] = tonumber(ARGV[5 + n + i]) end
 local a = 6 + 2 * n
 local ticket = ARGV[a]
 
+-- The head `t` of the queue holds its key's turn: give it to that key's fairest ticket `u`, which swaps
+-- places with `t`. Returns u and u's start tag among the key's users (nil for a ticket without an owner).
+local function take_turn(t)
+  local k = redis.call('HGET', owners, t)
+  if not k then return t, nil, nil end
+  local head = redis.call('ZPOPMIN', users_of(k))
+  if #head == 0 then return t, nil, nil end
+  local u = head[1]
+  local score = redis.call('ZSCORE', queue, u)
+  if u ~= t and score then
+    redis.call('ZREM', queue, u)
+    redis.call('ZADD', queue, score, t)
+  end
+  redis.call('HDEL', owners, u)
+  return u, k, tonumber(head[2])
+end
+
 local function dispatch()
   local granted = {}
   while true do
     local best, best_free = 0, 0
     for i = 1, n do
-      redis.call('ZREMRANGEBYSCORE', KEYS[4 + i], '-inf', now)
-      local free = caps[i] - redis.call('ZCARD', KEYS[4 + i])
+      redis.call('ZREMRANGEBYSCORE', KEYS[L + i], '-inf', now)
+      local free = caps[i] - redis.call('ZCARD', KEYS[L + i])
       if free > best_free then best, best_free = i, free end
     end
     if best == 0 then break end
     local head = redis.call('ZPOPMIN', queue)
     if #head == 0 then break end
-    local t = head[1]
+    local t, k, ustart = take_turn(head[1])
     local deadline = tonumber(redis.call('HGET', deadlines, t) or '0')
     redis.call('HDEL', deadlines, t)
     if deadline >= now then
       if tonumber(head[2]) > tonumber(redis.call('GET', vkey) or '0') then redis.call('SET', vkey, head[2]) end
-      redis.call('ZADD', KEYS[4 + best], now + lease_ms, t)
-      redis.call('PEXPIRE', KEYS[4 + best], lease_ms)
+      if k and ustart > tonumber(redis.call('HGET', uvtime, k) or '0') then redis.call('HSET', uvtime, k, tostring(ustart)) end
+      redis.call('ZADD', KEYS[L + best], now + lease_ms, t)
+      redis.call('PEXPIRE', KEYS[L + best], lease_ms)
       redis.call('PUBLISH', channel, t .. ' ' .. urls[best])
       granted[#granted + 1] = t
       granted[#granted + 1] = urls[best]
@@ -69,27 +96,37 @@ if op == 'enqueue' then
   redis.call('HSET', finish, ARGV[a + 1], tostring(start + 1 / tonumber(ARGV[a + 2])))
   redis.call('ZADD', queue, start, ticket)
   redis.call('HSET', deadlines, ticket, ARGV[a + 3])
+  local k, user, ufinish = ARGV[a + 1], ARGV[a + 4] or '', ufinish_of(ARGV[a + 1])
+  local ustart = math.max(tonumber(redis.call('HGET', uvtime, k) or '0'), tonumber(redis.call('HGET', ufinish, user) or '0'))
+  redis.call('HSET', ufinish, user, tostring(ustart + 1))
+  redis.call('ZADD', users_of(k), ustart, ticket)
+  redis.call('HSET', owners, ticket, k)
   return dispatch()
 elseif op == 'release' then
-  for i = 1, n do redis.call('ZREM', KEYS[4 + i], ticket) end
+  for i = 1, n do redis.call('ZREM', KEYS[L + i], ticket) end
   return dispatch()
 elseif op == 'cancel' then
   if redis.call('ZREM', queue, ticket) == 1 then
     redis.call('HDEL', deadlines, ticket)
+    local k = redis.call('HGET', owners, ticket)
+    if k then
+      redis.call('ZREM', users_of(k), ticket)
+      redis.call('HDEL', owners, ticket)
+    end
     return {}
   end
-  for i = 1, n do redis.call('ZREM', KEYS[4 + i], ticket) end
+  for i = 1, n do redis.call('ZREM', KEYS[L + i], ticket) end
   return dispatch()
 elseif op == 'status' then
   for i = 1, n do
-    if redis.call('ZSCORE', KEYS[4 + i], ticket) then return {ticket, urls[i]} end
+    if redis.call('ZSCORE', KEYS[L + i], ticket) then return {ticket, urls[i]} end
   end
   return {}
 elseif op == 'view' then
   local out = {redis.call('ZCARD', queue)}
   for i = 1, n do
-    redis.call('ZREMRANGEBYSCORE', KEYS[4 + i], '-inf', now)
-    out[#out + 1] = redis.call('ZCARD', KEYS[4 + i])
+    redis.call('ZREMRANGEBYSCORE', KEYS[L + i], '-inf', now)
+    out[#out + 1] = redis.call('ZCARD', KEYS[L + i])
   end
   return out
 end
@@ -129,7 +166,8 @@ class SharedSlots:
     @staticmethod
     def _keys(lane: str, urls: Sequence[str]) -> list[str]:
         base = f"fair:{lane}:"
-        return [base + "queue", base + "deadline", base + "finish", base + "vtime", *(base + "lease:" + u for u in urls)]
+        return [base + "queue", base + "deadline", base + "finish", base + "vtime", base + "owners", base + "uvtime",
+                *(base + "lease:" + u for u in urls)]
 
     async def _run(self, lane: str, urls: Sequence[str], caps: Sequence[int], op: str, ticket: str, *extra: Any) -> list[Any]:
         now_ms = int(time.time() * 1000)
@@ -150,14 +188,16 @@ class SharedSlots:
             self._granted(f"{_text(granted[i])} {_text(granted[i + 1])}")
 
     async def acquire(self, lane: str, urls: Sequence[str], caps: Sequence[int], key_id: str, weight: int,
-                      wait_s: float) -> tuple[str, str] | None:
-        """(url, ticket) once a slot is ours; None if none came within `wait_s` (the ticket is withdrawn)."""
+                      wait_s: float, user_id: str = "") -> tuple[str, str] | None:
+        """(url, ticket) once a slot is ours, shared fairly across keys and across `key_id`'s users; None if
+        none came within `wait_s` (the ticket is withdrawn)."""
         ticket = new_ticket()
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._waiters[ticket] = future
         deadline_ms = int((time.time() + wait_s) * 1000)
         try:
-            self._deliver(await self._run(lane, urls, caps, "enqueue", ticket, key_id, max(1, weight), deadline_ms))
+            self._deliver(await self._run(lane, urls, caps, "enqueue", ticket, key_id, max(1, weight), deadline_ms,
+                                              user_id))
             give_up = time.monotonic() + wait_s
             while not future.done():
                 left = give_up - time.monotonic()

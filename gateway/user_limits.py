@@ -1,6 +1,7 @@
 """Users through the gateway: a key that vouches for users (the chat's) names one in the OpenAI
-`user` field; that user's own rate and cost limits then apply on top of the key's, and the event
-carries the user id. Other keys' `user` field changes nothing."""
+`user` field; that user's own rate, cost, token and concurrency limits then apply on top of the key's
+(counted by the key's own limiters, under store names of the user's), and the event carries the user id.
+Other keys' `user` field changes nothing."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from gateway import reporting
+from gateway.admission import Admission, Gate
 from gateway.errors import GatewayError
 from gateway.events import EventRecorder
 from gateway.limits import Limiter
-from gateway.models import Event, Key, User
+from gateway.models import Key, User
 from gateway.store import Store
 
 LOOKUP_TTL_S = 2.0  # a changed limit or a disabled user counts within this long
@@ -25,12 +27,9 @@ _PREFIX = "user:"
 
 
 def user_spend_since(engine: Engine, user_id: str, since: float | None) -> float:
-    """Sum of recorded event costs of a user, optionally since a unix time."""
+    """Recorded spend of a user, optionally since a unix time (rollups, so retention forgets none of it)."""
     with Session(engine) as db:
-        query = select(func.coalesce(func.sum(Event.cost_in_usd), 0.0)).where(Event.user_id == user_id)
-        if since is not None:
-            query = query.where(Event.created_at >= since)
-        return float(db.exec(query).one())
+        return reporting.user_spend(db, user_id, since)
 
 
 def limits_of(user: User) -> Key:
@@ -38,7 +37,8 @@ def limits_of(user: User) -> Key:
     return Key(key_id=_PREFIX + user.id, key_hash="", rate_limit_over_time=user.rate_limit_over_time,
                rate_limit_unit=user.rate_limit_unit, cost_limit_in_usd=user.cost_limit_in_usd,
                cost_limit_in_usd_over_time=user.cost_limit_in_usd_over_time,
-               cost_limit_in_usd_unit=user.cost_limit_in_usd_unit)
+               cost_limit_in_usd_unit=user.cost_limit_in_usd_unit, max_concurrent_requests=user.max_concurrent_requests,
+               token_limit_over_time=user.token_limit_over_time, token_limit_unit=user.token_limit_unit)
 
 
 class UserLimits:
@@ -70,10 +70,14 @@ class UserLimits:
             raise GatewayError(403, f"The user '{user.name}' is disabled.", code="user_disabled")
         return user
 
-    async def admit(self, user: User) -> None:
-        """429 in the user's own words when the user is over their rate or cost limit."""
+    async def admit(self, user: User, gate: Gate, admission: Admission, body_bytes: int, payload: Mapping[str, Any],
+                    ticket: str) -> None:
+        """Count the request against the user's rate and cost limits, take their concurrency place and
+        token reservation (given back with the key's by `Gate.leave`); 429 in the user's own words when over."""
+        limits = limits_of(user)
         try:
-            await self._limiter.admit(limits_of(user))
+            await self._limiter.admit(limits)
+            await gate.enter(admission, limits, body_bytes, payload, ticket)
         except GatewayError as err:
             err.message = err.message.replace("this key", f"user '{user.name}'")
             err.code = "user_" + err.code

@@ -125,9 +125,11 @@ class Report(TypedDict, total=False):
 
 
 class Spend(TypedDict, total=False):
-    """Spend, requests and tokens of one key (keyId, name) or one model (model)."""
+    """Spend, requests and tokens of one key (keyId, name), one user (userId, name, lastSeen) or one model (model)."""
 
     keyId: str
+    userId: str
+    lastSeen: float | None
     name: str
     model: str
     costInUsd: float
@@ -321,6 +323,11 @@ class AdminClient:
     async def top_keys(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Spend]:
         """Keys by spend over [start, end), all time when both are None."""
         body = await self._call("POST", "/api/reporting/top-keys", body={"start": start, "end": end, "limit": limit})
+        return _items(body, "dataPoints")  # type: ignore[return-value]
+
+    async def top_users(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Spend]:
+        """Users (named by keys that vouch for them) by spend over [start, end), all time when both are None."""
+        body = await self._call("POST", "/api/reporting/top-users", body={"start": start, "end": end, "limit": limit})
         return _items(body, "dataPoints")  # type: ignore[return-value]
 
     async def top_models(self, start: int | None = None, end: int | None = None, limit: int = 5) -> list[Spend]:

@@ -1,4 +1,4 @@
-"""Reporting endpoints: usage over time, per key, top keys and top models."""
+"""Reporting endpoints: usage over time, per key, top keys, top users and top models."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from gateway.admin.schemas.reporting import (
     TopKeysOut,
     TopKeysQuery,
     TopModelsOut,
+    TopUsersOut,
 )
 from gateway.event_search import EventFilter
 
@@ -26,7 +27,7 @@ async def report_events(body: ReportingQuery, ctx: Ctx) -> ReportOut:
     """Every `increment`-second bucket of [start, end) with requests, tokens, cost, average and
     median/95th/99th latency (within 1 %), errors, client cancellations (499, not errors) and cache hits;
     plus median, 95th and 99th latency over the whole range."""
-    flt = EventFilter(key_ids=body.key_ids, tags=body.tags)
+    flt = EventFilter(key_ids=body.key_ids, tags=body.tags, user_ids=body.user_ids)
     report = await run_db(ctx, reporting.report_events, flt, body.start, body.end, body.increment)
     return ReportOut.model_validate(report)
 
@@ -42,6 +43,14 @@ async def top_keys(body: TopKeysQuery, ctx: Ctx) -> TopKeysOut:
     """Keys by spend, then requests: {"dataPoints": [{keyId, name, costInUsd, requests, ...}]}."""
     usages = await run_db(ctx, reporting.top_keys, body.start, body.end, body.limit, body.tags)
     return TopKeysOut.model_validate({"data_points": usages})
+
+
+@router.post("/top-users")
+async def top_users(body: TopKeysQuery, ctx: Ctx) -> TopUsersOut:
+    """Users by spend, then requests: {"dataPoints": [{userId, name, costInUsd, requests, lastSeen, ...}]};
+    only requests whose key vouches for users carry a user."""
+    usages = await run_db(ctx, reporting.top_users, body.start, body.end, body.limit, body.tags)
+    return TopUsersOut.model_validate({"data_points": usages})
 
 
 @router.get("/top-models")

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import func
-from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from gateway import reporting
 from gateway.accounts import passwords, signup, users
 from gateway.accounts.signup import SignUpPolicy
 from gateway.errors import GatewayError
 from gateway.manage.keys import validate_key
-from gateway.models import Event, User
+from gateway.models import User
 from gateway.user_limits import limits_of
 
 T = TypeVar("T")
@@ -83,12 +83,9 @@ class UserUsage:
 
 
 def usage_of(db: Session, user_ids: Sequence[str]) -> dict[str, UserUsage]:
-    if not user_ids:
-        return {}
-    query = (select_columns(col(Event.user_id), func.count(), func.coalesce(func.sum(Event.prompt_token_count), 0),
-                    func.coalesce(func.sum(Event.completion_token_count), 0), func.coalesce(func.sum(Event.cost_in_usd), 0.0))
-             .where(col(Event.user_id).in_(user_ids)).group_by(col(Event.user_id)))
-    return {uid: UserUsage(int(n), int(p), int(c), float(cost)) for uid, n, p, c, cost in db.connection().execute(query).all()}
+    """All-time usage of each user, from the rollups (retention deletes raw events, not these)."""
+    return {uid: UserUsage(u.requests, u.prompt_token_count, u.completion_token_count, u.cost_in_usd)
+            for uid, u in reporting.user_usages(db, user_ids).items()}
 
 
 def create_user(db: Session, name: str, password: str | None, role: str, email: str,

@@ -185,9 +185,10 @@ class Forwarder:
     async def _admit(self, request: ProxyRequest, outcome: Outcome) -> dict[str, str]:
         """Count the request against its key's rate limit, check its budgets, take its place among the key's
         requests in flight and reserve its tokens; the headers every answer carries. A user's own limits
-        come first, so a user at theirs does not use up the shared key's."""
+        (all four kinds) come first, so a user at theirs does not use up the shared key's."""
         if request.user is not None and self.users is not None:
-            await self.users.admit(request.user)
+            await self.users.admit(request.user, self.gate, outcome.admission, len(request.chat.raw),
+                                   request.chat.payload, request.arrival.id)
         decision = await self.limiter.admit(request.key)
         await self.gate.enter(outcome.admission, request.key, len(request.chat.raw), request.chat.payload, request.arrival.id)
         headers = {**(decision.headers() if decision else {}), **outcome.admission.headers()}
@@ -235,7 +236,8 @@ class Forwarder:
             tried: set[str] = set()
             body = self._body_for(request, step)
             for _ in range(step.attempts):
-                url = await self.gate.slot(outcome.admission, step.provider, request.key, tried)
+                url = await self.gate.slot(outcome.admission, step.provider, request.key, tried,
+                                           request.user.id if request.user else "")
                 if url is None:  # not slot-limited: LiteLLM picks as before
                     url = await self.deployments.pick(step.provider, tried)
                 if url is None:

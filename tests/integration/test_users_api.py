@@ -120,3 +120,28 @@ async def test_events_filtered_by_user_are_only_that_users(admin: Admin) -> None
     assert len(csv_rows) == 4 and all(dana in row for row in csv_rows[1:])
     everyone = (await admin.http.post("/api/v2/events", json={"keyIds": [key]})).json()
     assert everyone["total"] == 6  # no userIds: every event, with or without a user
+
+
+async def test_token_and_concurrency_limits_round_trip_and_are_checked(admin: Admin) -> None:
+    user = (await _create(admin, maxConcurrentRequests=2, tokenLimitOverTime=5000, tokenLimitUnit="h")).json()
+    assert (user["maxConcurrentRequests"], user["tokenLimitOverTime"], user["tokenLimitUnit"]) == (2, 5000, "h")
+    assert "tokenLimitUnit" in _error(await admin.http.patch(f"/api/users/{user['id']}", json={"tokenLimitUnit": "mo"}), 400)
+    assert "tokenLimitUnit" in _error(await _create(admin, tokenLimitOverTime=10), 400)  # a limit needs its unit
+    _error(await admin.http.patch(f"/api/users/{user['id']}", json={"maxConcurrentRequests": -1}), 400)
+    changed = (await admin.http.patch(f"/api/users/{user['id']}", json={"maxConcurrentRequests": 0})).json()
+    assert (changed["maxConcurrentRequests"], changed["tokenLimitOverTime"]) == (0, 5000)
+
+
+async def test_top_users_and_a_users_series(admin: Admin) -> None:
+    big, small = (await _create(admin)).json(), (await _create(admin)).json()
+    at = 1_750_000_000.0
+    admin.add_events(*(Event(user_id=big["id"], created_at=at + i, prompt_token_count=10, cost_in_usd=0.5) for i in range(3)),
+                     Event(user_id=small["id"], created_at=at + 60, completion_token_count=7, cost_in_usd=0.1))
+    window = {"start": int(at) - 3600, "end": int(at) + 3600}
+    top = (await admin.http.post("/api/reporting/top-users", json={**window, "limit": 5})).json()["dataPoints"]
+    mine = [row for row in top if row["userId"] in (big["id"], small["id"])]
+    assert [(r["name"], r["requests"], r["promptTokenCount"], r["costInUsd"], r["lastSeen"]) for r in mine] == [
+        (big["name"], 3, 30, 1.5, at + 2), (small["name"], 1, 0, 0.1, at + 60)]
+    series = (await admin.http.post("/api/reporting/events", json={**window, "increment": 7200,
+                                                                   "userIds": [small["id"]]})).json()
+    assert [(p["numberOfRequests"], p["completionTokenCount"]) for p in series["dataPoints"]] == [(1, 7)]

@@ -26,7 +26,7 @@ CLIENT_TYPES: list[tuple[type, tuple[str, ...]]] = [
     (client.EventInfo, ("ProxyEvent",)),
     (client.Report, ("ReportOut",)),
     (client.DataPoint, ("DataPointOut",)),
-    (client.Spend, ("KeyUsageOut", "TopKeyOut", "TopModelOut")),
+    (client.Spend, ("KeyUsageOut", "TopKeyOut", "TopUserOut", "TopModelOut")),
     (client.ConnectionResult, ("ConnectionResult",)),
 ]
 

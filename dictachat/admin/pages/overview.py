@@ -144,6 +144,7 @@ def overview_body() -> rx.Component:
                 rx.grid(
                     ranking("admin.top_keys", OverviewState.top_keys, "admin.key", "key-round", "top-keys"),
                     ranking("admin.top_models", OverviewState.top_models, "admin.model", "box", "top-models"),
+                    ranking("admin.top_users", OverviewState.top_users, "admin.user", "users", "top-users"),
                     columns=rx.breakpoints(initial="1", lg="2"),
                     spacing="3",
                     width="100%",

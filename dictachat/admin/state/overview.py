@@ -77,11 +77,11 @@ def totals(report: Report) -> dict[str, str]:
 
 
 def ranked(rows: list[Spend]) -> list[dict[str, str]]:
-    """Top keys (named, with their id underneath) or top models as display rows."""
+    """Top keys or users (named, with their id underneath) or top models as display rows."""
     return [
         {
-            "label": row.get("name") or row.get("model") or row.get("keyId") or "—",
-            "sub": row.get("keyId", ""),
+            "label": row.get("name") or row.get("model") or row.get("keyId") or row.get("userId") or "—",
+            "sub": row.get("keyId") or row.get("userId", ""),
             "requests": fmt.count(row.get("requests", 0)),
             "tokens": fmt.count(row.get("promptTokenCount", 0) + row.get("completionTokenCount", 0)),
             "cost": fmt.usd(row.get("costInUsd", 0.0)),
@@ -100,6 +100,7 @@ class OverviewState(AdminPage, UserFilter, AdminState):
     numbers: dict[str, int] = counts({})
     top_keys: list[dict[str, str]] = []
     top_models: list[dict[str, str]] = []
+    top_users: list[dict[str, str]] = []
     has_traffic: bool = False
     has_cost: bool = False
 
@@ -114,9 +115,9 @@ class OverviewState(AdminPage, UserFilter, AdminState):
             self.loading, self.error = False, str(exc)
             return
         api = self._api()
-        report, keys, models, _ = await asyncio.gather(
+        report, keys, models, users, _ = await asyncio.gather(
             api.report(start, end, step, user_ids=self._user_ids()), api.top_keys(start, end), api.top_models(start, end),
-            self._load_users(api),
+            api.top_users(start, end), self._load_users(api),
         )
         self.series = chart_rows(report.get("dataPoints") or [], step)
         self.ticks = ticks(self.series)
@@ -125,6 +126,7 @@ class OverviewState(AdminPage, UserFilter, AdminState):
         self.has_cost = any(row["cost"] for row in self.series)
         self.top_keys = ranked(keys)
         self.top_models = ranked(models)
+        self.top_users = ranked(users)
         self.loading = False
 
     def _refilter(self):

@@ -12,6 +12,7 @@ class ReportingQuery(ApiModel):
 
     key_ids: list[str] = []
     tags: list[str] = []
+    user_ids: list[str] = Field([], description="Only requests of these users (named by keys that vouch for users)")
     start: int
     end: int
     increment: int
@@ -40,7 +41,7 @@ class ReportOut(ApiModel):
 
 
 class SpendOut(ApiModel):
-    """Spend, requests and tokens of one key or one model (gateway.reporting.Spend)."""
+    """Spend, requests and tokens of one key, user or model (gateway.reporting.Spend)."""
 
     cost_in_usd: float
     requests: int
@@ -67,6 +68,16 @@ class TopKeyOut(KeyUsageOut):
 
 class TopKeysOut(ApiModel):
     data_points: list[TopKeyOut]
+
+
+class TopUserOut(SpendOut):
+    user_id: str
+    name: str = Field(description="The user's name; empty when no user has this id (any more)")
+    last_seen: float | None = Field(description="Unix time of the user's last request in the window")
+
+
+class TopUsersOut(ApiModel):
+    data_points: list[TopUserOut]
 
 
 class TopModelOut(SpendOut):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from gateway.admin.schemas.common import ApiModel
+from gateway.admin.schemas.common import INT32_MAX, ApiModel
 from gateway.models import User
 
 Role = Literal["admin", "user"]
@@ -21,6 +21,11 @@ class UserLimits(ApiModel):
     cost_limit_in_usd: float | None = Field(None, description="Total spend allowed, USD; 0 = no limit")
     cost_limit_in_usd_over_time: float | None = Field(None, description="Spend allowed per costLimitInUsdUnit")
     cost_limit_in_usd_unit: str | None = Field(None, description="m, h, d or mo")
+    max_concurrent_requests: int | None = Field(None, ge=0, le=INT32_MAX,
+                                                description="Requests of this user in flight at once; 0 = no cap")
+    token_limit_over_time: int | None = Field(None, ge=0, le=INT32_MAX,
+                                              description="Tokens allowed per tokenLimitUnit; 0 = no limit")
+    token_limit_unit: str | None = Field(None, description="m, h or d")
 
     def limits(self) -> dict[str, Any]:
         """The `User` limit columns this body sets."""
@@ -58,6 +63,9 @@ class UserOut(ApiModel):
     cost_limit_in_usd: float
     cost_limit_in_usd_over_time: float
     cost_limit_in_usd_unit: str
+    max_concurrent_requests: int
+    token_limit_over_time: int
+    token_limit_unit: str
     password: str | None = None
     requests: int = Field(0, description="Requests through the gateway (in lists)")
     prompt_token_count: int = 0
