@@ -3,6 +3,7 @@ each), the overview has the same select."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -50,4 +51,5 @@ def test_the_events_explorer_shows_one_users_events(page: Page, app_stack: AppSt
     page.goto(app_stack.url + "/admin/overview")
     pick_user(page, hanna)
     expect(page.get_by_test_id("filter-user")).to_have_text(hanna, timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stat-requests")).to_contain_text(re.compile(r"\b3\b"), timeout=TIMEOUT_MS)  # hanna's alone
     page.screenshot(path=str(tmp_path / "overview-by-user.png"))
