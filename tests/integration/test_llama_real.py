@@ -19,9 +19,9 @@ import pytest
 
 from common.chat_template import BUNDLED, read_gguf_template, render, with_default_system
 from common.settings import get_settings
+from common.stream import AnswerDelta, SSEDecoder, StreamParser, ThinkingDelta
 from dictachat.chat import thinking
 from dictachat.chat.runner import TurnRequest, run_turn
-from dictachat.chat.stream import AnswerDelta, SSEDecoder, StreamParser, ThinkingDelta
 from dictachat.chat.turn import TurnBuilder
 from tests.support import REDIS_URL, Gateway, create_database, drop_database, ensure, start_gateway, start_llama
 

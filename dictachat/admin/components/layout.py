@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import reflex as rx
 
 from dictachat.admin.state.base import AdminState
@@ -149,9 +152,15 @@ def directed(*children: rx.Component, **props) -> rx.Component:
     return DirectionProvider.create(rx.box(*children, dir=LangState.direction, **props), dir=LangState.direction)
 
 
-def admin_shell(active: str, title: rx.Var | str, subtitle: rx.Var | str, *content: rx.Component,
-                actions: rx.Component | None = None) -> rx.Component:
-    """Frame one admin page; its content appears only once the session check has passed."""
+def admin_page(name: str, title: str, *on_load: Any) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Register the page /admin/<name>: the session check runs first on load, then the page's own loads."""
+    return rx.page(route=f"/admin/{name}", title=f"DictaChat · {title}", on_load=[AdminState.require_session, *on_load])
+
+
+def admin_shell(active: str, *content: rx.Component, actions: rx.Component | None = None) -> rx.Component:
+    """Frame the admin page `active`, headed by its title and subtitle (admin.<active>.title/.subtitle);
+    its content appears only once the session check has passed."""
+    title, subtitle = tr(f"admin.{active}.title"), tr(f"admin.{active}.subtitle")
     return directed(rx.flex(
         sidebar(active),
         rx.box(

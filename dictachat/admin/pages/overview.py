@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dictachat.admin.components.charts import bar_chart, chart_card, line_chart
-from dictachat.admin.components.layout import admin_shell
+from dictachat.admin.components.layout import admin_page, admin_shell
 from dictachat.admin.components.ui import (
     choice,
     empty_state,
@@ -17,7 +17,6 @@ from dictachat.admin.components.ui import (
     stat_card,
     table,
 )
-from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.overview import OverviewState
 from dictachat.ui.i18n import tr, tr_n
 
@@ -155,7 +154,6 @@ def overview_body() -> rx.Component:
     )
 
 
-@rx.page(route="/admin/overview", title="DictaChat · Admin", on_load=[AdminState.require_session, OverviewState.load])
+@admin_page("overview", "Admin", OverviewState.load)
 def overview() -> rx.Component:
-    return admin_shell("overview", tr("admin.overview.title"), tr("admin.overview.subtitle"), overview_body(),
-                       actions=window_picker())
+    return admin_shell("overview", overview_body(), actions=window_picker())

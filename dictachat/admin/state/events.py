@@ -23,6 +23,9 @@ CSV_FIELDS = [
     "upstream", "error",
 ]
 TRISTATE = {"yes": True, "no": False}
+# The filters and their unfiltered values; key and status selects name "no filter" with an option of their own.
+FILTERS = {"key_id": "", "model": "", "status": "", "window": "24h", "stream": "any", "cached": "any"}
+ALL_OPTION = {"key_id": "__all__", "status": "any"}
 
 
 @dataclass
@@ -172,34 +175,11 @@ class EventsState(AdminPage, AdminState):
         return EventsState.load
 
     @rx.event
-    def set_key_id(self, value: str):
-        self.key_id = "" if value == "__all__" else value
-        return self._refilter()
-
-    @rx.event
-    def set_model(self, value: str):
-        self.model = value
-        return self._refilter()
-
-    @rx.event
-    def set_status(self, value: str):
-        self.status = "" if value == "any" else value
-        return self._refilter()
-
-    @rx.event
-    def set_window(self, value: str):
-        self.window = value
-        return self._refilter()
-
-    @rx.event
-    def set_stream(self, value: str):
-        self.stream = value
-        return self._refilter()
-
-    @rx.event
-    def set_cached(self, value: str):
-        self.cached = value
-        return self._refilter()
+    def set_filter(self, name: str, value: str):
+        """One filter changed (its "all" option stored as no filter); the list starts again at page one."""
+        if name in FILTERS:
+            setattr(self, name, "" if value == ALL_OPTION.get(name) else value)
+            return self._refilter()
 
     @rx.event
     def sort_by(self, column: str):
@@ -212,7 +192,8 @@ class EventsState(AdminPage, AdminState):
 
     @rx.event
     def reset_filters(self):
-        self.key_id, self.model, self.status, self.window, self.stream, self.cached = "", "", "", "24h", "any", "any"
+        for name, value in FILTERS.items():
+            setattr(self, name, value)
         self.sort, self.order = "time", "desc"
         return self._refilter()
 
