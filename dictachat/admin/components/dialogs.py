@@ -60,9 +60,11 @@ def form_footer(state: Any, save_test_id: str) -> rx.Component:
     )
 
 
-def done_bar() -> rx.Component:
-    """The closing button of a dialog that only shows something."""
-    return rx.hstack(rx.dialog.close(rx.button(tr("admin.done"), variant="soft")), justify="end", margin_top="1rem")
+def view_dialog(title: list[Any], *content: rx.Component, is_open: rx.Var, on_open_change: Any,
+                max_width: str = "560px") -> rx.Component:
+    """A dialog that only shows something, closed with its Done button."""
+    done = rx.hstack(rx.dialog.close(rx.button(tr("admin.done"), variant="soft")), justify="end", margin_top="1rem")
+    return dialog(title, *content, done, is_open=is_open, on_open_change=on_open_change, max_width=max_width)
 
 
 def confirm_bar(confirm: rx.Component) -> rx.Component:

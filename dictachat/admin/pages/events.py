@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.admin.components.dialogs import dialog, done_bar
+from dictachat.admin.components.dialogs import view_dialog
 from dictachat.admin.components.layout import admin_page, admin_shell
 from dictachat.admin.components.ui import (
     empty_state,
@@ -153,7 +153,7 @@ def body_block(title: rx.Var, body: rx.Var) -> rx.Component:
 
 def detail_dialog() -> rx.Component:
     d = EventsState.detail
-    return dialog(
+    return view_dialog(
         [tr("admin.events.detail")],
         rx.data_list.root(
             detail_item("ID", mono(d.id)),
@@ -176,7 +176,6 @@ def detail_dialog() -> rx.Component:
         rx.cond(d.error != "", rx.callout(d.error, icon="triangle-alert", color_scheme="red", size="1", margin_top="1rem")),
         rx.vstack(body_block(tr("admin.events.request"), d.request), body_block(tr("admin.events.response"), d.response),
                   margin_top="1rem", width="100%"),
-        done_bar(),
         is_open=EventsState.detail_open,
         on_open_change=EventsState.set_detail_open,
         max_width="760px",

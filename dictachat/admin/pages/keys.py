@@ -8,12 +8,11 @@ from dictachat.admin.components.charts import bar_chart
 from dictachat.admin.components.dialogs import (
     confirm_bar,
     confirm_dialog,
-    dialog,
-    done_bar,
     form_dialog,
     form_grid,
     save_form,
     shown_once_dialog,
+    view_dialog,
 )
 from dictachat.admin.components.layout import admin_page, admin_shell
 from dictachat.admin.components.ui import choice, empty_state, field, list_card, ltr, mono, stat_card, table
@@ -197,7 +196,7 @@ def revoke_dialog() -> rx.Component:
 
 def usage_dialog() -> rx.Component:
     s = KeysState.usage_summary
-    return dialog(
+    return view_dialog(
         [tr("admin.keys.usage"), " · ", KeysState.usage_name],
         rx.grid(
             stat_card(tr("admin.keys.spend_total"), KeysState.usage_spend, "circle-dollar-sign"),
@@ -209,7 +208,6 @@ def usage_dialog() -> rx.Component:
         ),
         rx.box(bar_chart(KeysState.usage_series, [("requests", tr("admin.stat.requests"), "accent")], KeysState.usage_ticks),
                dir="ltr"),
-        done_bar(),
         is_open=KeysState.usage_open,
         on_open_change=KeysState.set_usage_open,
         max_width="720px",
