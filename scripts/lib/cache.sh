@@ -13,12 +13,18 @@ cache_hit() {
     fi
 }
 
-# cache_fill DIR NAME TEST PATH: take DIR's NAME lock for the rest of the script (one fetch or build at a time per
-# cache: a second caller waits, then finds PATH there and exits), and make $work, a scratch dir removed on exit.
-cache_fill() {
+# cache_lock DIR NAME: make DIR and hold its NAME lock for the rest of the script: one fetch or build at a time
+# per cache; a second caller waits, then finds the result.
+cache_lock() {
     mkdir -p "$1"
     exec 8>"$1/.$2.lock"
     flock 8
+}
+
+# cache_fill DIR NAME TEST PATH: cache_lock, then exit with PATH if a caller before made it; else make $work,
+# a scratch dir under DIR removed on exit.
+cache_fill() {
+    cache_lock "$1" "$2"
     cache_hit "$3" "$4"
     work="$(mktemp -d "$1/$2.XXXXXX")"
     trap 'rm -rf "$work"' EXIT
