@@ -104,6 +104,7 @@ class EventsState(AdminPage, AdminState):
     # Keyset pages: the cursor each visited page starts at ("" for the first), and the next page's.
     cursors: list[str] = [""]
     next_cursor: str = ""
+    _to_page: int = -1  # the page a pager button asked for, until its rows come
     key_options: list[list[str]] = []
 
     key_id: str = ""
@@ -153,18 +154,21 @@ class EventsState(AdminPage, AdminState):
         return {k.get("keyId", ""): k.get("name", "") for k in keys}
 
     @rx.event
-    @admin_call(loading=False)
+    @admin_call(loading=False, _to_page=-1)
     async def load(self):
+        """Show the page a pager button asked for, else the current one again; the page number changes with its
+        rows, not before (a range label over the previous page's rows would misread)."""
         self.loading, self.error = True, ""
         yield
         api = self._api()
         names = await self._key_names(api)
-        first = self.page == 0  # counted once per filter; later pages start at their cursor
+        target, self._to_page = (self.page if self._to_page < 0 else self._to_page), -1
+        first = target == 0  # counted once per filter; later pages start at their cursor
         query = {**self._query(), "limit": PAGE_SIZE, "includeTotal": first}
         if not first:
-            query["cursor"] = self.cursors[self.page]
+            query["cursor"] = self.cursors[target]
         page = await api.events(query)
-        self.rows = [event_row(e, names) for e in page["events"]]
+        self.rows, self.page = [event_row(e, names) for e in page["events"]], target
         if page["total"] is not None:
             self.total = page["total"]
         self.next_cursor = page["nextCursor"] or ""
@@ -201,13 +205,13 @@ class EventsState(AdminPage, AdminState):
     def next_page(self):
         if self.next_cursor:
             self.cursors = [*self.cursors[: self.page + 1], self.next_cursor]
-            self.page += 1
+            self._to_page = self.page + 1
             return EventsState.load
 
     @rx.event
     def prev_page(self):
         if self.page > 0:
-            self.page -= 1
+            self._to_page = self.page - 1
             return EventsState.load
 
     @rx.event
