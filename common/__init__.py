@@ -1,1 +1,1 @@
-"""What the gateway and the chat share: the settings object and the database engine factory."""
+"""What the gateway and the chat share: settings, the database engine factory, the chat-stream parser and small types."""

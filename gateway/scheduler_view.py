@@ -29,20 +29,33 @@ def view_dir() -> Path | None:
 
 
 async def publish(scheduler: Scheduler, directory: Path) -> None:
-    """Write this process's view every PUBLISH_INTERVAL_S (atomically: the admin never reads half a file)."""
+    """Keep this process's view in `directory`: looked at every PUBLISH_INTERVAL_S, written only when it changed
+    (an idle proxy writes nothing; the reader tells a dead proxy's file by its process id, not by its age)."""
     target = directory / f"proxy-{os.getpid()}.json"
-    partial = target.with_suffix(".tmp")
+    written: str | None = None
     try:
         while True:
-            try:
-                partial.write_text(json.dumps(await scheduler.snapshot()))
-                os.replace(partial, target)
-            except Exception as exc:  # a full disk must not stop the proxy
-                log.warning("cannot publish the scheduler view (%s)", exc)
+            written = await publish_once(scheduler, target, written)
             await asyncio.sleep(PUBLISH_INTERVAL_S)
     finally:
         with contextlib.suppress(OSError):
             target.unlink()
+
+
+async def publish_once(scheduler: Scheduler, target: Path, written: str | None) -> str | None:
+    """Write the view to `target` (atomically: the admin never reads half a file) unless it is `written`, what
+    the file holds already; returns what it holds now (a failed write is tried again next time)."""
+    text = json.dumps(await scheduler.snapshot())
+    if text == written:
+        return written
+    partial = target.with_suffix(".tmp")
+    try:
+        partial.write_text(text)
+        os.replace(partial, target)
+    except Exception as exc:  # a full disk must not stop the proxy
+        log.warning("cannot publish the scheduler view (%s)", exc)
+        return written
+    return text
 
 
 def _alive(pid: int) -> bool:

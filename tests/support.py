@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -19,6 +20,24 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+CALCULATOR_TOOLS = [{"type": "function", "function": {"name": "calculator", "description": "Arithmetic",
+                                                      "parameters": {"type": "object",
+                                                                     "properties": {"expression": {"type": "string"}}}}}]
+
+
+def calculator_conversation(thinking: bool = False) -> list[dict[str, Any]]:
+    """A Hebrew question, a calculator call and its result, the answer and a follow-up: what a chat template
+    must render; with `thinking` the assistant turns carry their `<think>` blocks."""
+    return [
+        {"role": "user", "content": "כמה זה 6*7?"},
+        {"role": "assistant", "content": "<think>\nשש כפול שבע\n</think>\n\n" if thinking else "", "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "calculator", "arguments": '{"expression": "6*7"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": '{"result": 42}'},
+        {"role": "assistant", "content": "<think>got it</think>42." if thinking else "42."},
+        {"role": "user", "content": "ועכשיו?"},
+    ]
 
 
 def write_gguf(path: Path, template: str | None) -> Path:

@@ -5,7 +5,7 @@ The admin password travels from this process to the gateway in `X-API-KEY`; it n
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, cast
+from typing import Any, Literal, TypedDict, cast
 
 import httpx
 
@@ -13,6 +13,13 @@ from common.settings import get_settings
 from dictachat.ui.http import client as shared_client
 
 JSON = dict[str, Any]
+Kind = Literal["setting", "provider", "route"]
+# The providers page's collections: where each lives and how one is created (PUT for settings, as in BricksLLM).
+COLLECTIONS: dict[Kind, tuple[str, str]] = {
+    "setting": ("/api/provider-settings", "PUT"),
+    "provider": ("/api/custom/providers", "POST"),
+    "route": ("/api/routes", "POST"),
+}
 
 
 class KeyInfo(TypedDict, total=False):
@@ -276,33 +283,20 @@ class AdminClient:
         """A person's own account (role user); AdminError with the refusal's `code` when refused."""
         return await self._call("POST", "/api/users/sign-up", body={"name": name, "email": email, "password": password})
 
-    # Provider settings, custom providers, routes
-    async def list_provider_settings(self) -> list[JSON]:
-        return _items(await self._call("GET", "/api/provider-settings"))
+    # Provider settings, custom providers, routes: one collection each (COLLECTIONS)
+    async def list_items(self, kind: Kind) -> list[JSON]:
+        return _items(await self._call("GET", COLLECTIONS[kind][0]))
 
-    async def create_provider_setting(self, fields: JSON) -> JSON:
-        return await self._call("PUT", "/api/provider-settings", body=fields)
+    async def create_item(self, kind: Kind, fields: JSON) -> JSON:
+        path, method = COLLECTIONS[kind]
+        return await self._call(method, path, body=fields)
 
-    async def update_provider_setting(self, setting_id: str, fields: JSON) -> JSON:
-        return await self._call("PATCH", f"/api/provider-settings/{setting_id}", body=fields)
+    async def update_item(self, kind: Kind, item_id: str, fields: JSON) -> JSON:
+        """Change the fields sent (routes have no PATCH: the providers page replaces them)."""
+        return await self._call("PATCH", f"{COLLECTIONS[kind][0]}/{item_id}", body=fields)
 
-    async def list_custom_providers(self) -> list[JSON]:
-        return _items(await self._call("GET", "/api/custom/providers"))
-
-    async def create_custom_provider(self, fields: JSON) -> JSON:
-        return await self._call("POST", "/api/custom/providers", body=fields)
-
-    async def update_custom_provider(self, provider_id: str, fields: JSON) -> JSON:
-        return await self._call("PATCH", f"/api/custom/providers/{provider_id}", body=fields)
-
-    async def list_routes(self) -> list[JSON]:
-        return _items(await self._call("GET", "/api/routes"))
-
-    async def create_route(self, fields: JSON) -> JSON:
-        return await self._call("POST", "/api/routes", body=fields)
-
-    async def delete_route(self, route_id: str) -> None:
-        await self._call("DELETE", f"/api/routes/{route_id}")
+    async def delete_item(self, kind: Kind, item_id: str) -> None:
+        await self._call("DELETE", f"{COLLECTIONS[kind][0]}/{item_id}")
 
     # Events and reporting
     async def events(self, query: JSON) -> EventsPage:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from common.settings import get_settings
-from dictachat.chat.stream import SSEDecoder
+from common.stream import SSEDecoder
 from dictachat.ui.http import client
 
 # Error kinds the chat shows as sentences (labels `chat.err.<kind>`).

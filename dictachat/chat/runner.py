@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.stream import Finish, StreamParser, TextToolCall, ToolCallAccumulator, ToolCallDelta
 from dictachat import tools
 from dictachat.chat import gateway_client
 from dictachat.chat.gateway_client import ChatError
-from dictachat.chat.stream import Finish, StreamParser, TextToolCall, ToolCallAccumulator, ToolCallDelta
 from dictachat.chat.turn import TurnBuilder
 
 MAX_ROUNDS = 6  # tool round-trips before we give up on a model that keeps calling tools

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.usage import TokenUsage
-from dictachat.chat.stream import (
+from common.stream import (
     AnswerDelta,
     Event,
     Finish,
@@ -25,6 +24,7 @@ from dictachat.chat.stream import (
     ToolCallDelta,
     Unthink,
 )
+from common.usage import TokenUsage
 from dictachat.tools import ToolOutcome
 
 

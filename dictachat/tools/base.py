@@ -13,11 +13,15 @@ class ToolError(ValueError):
 
 @dataclass(frozen=True)
 class Tool:
+    """`properties` are the JSON schemas of the arguments (an object's), `required` the ones the model must give."""
+
     name: str
     description: str
-    parameters: dict[str, Any]
+    properties: dict[str, Any]
+    required: tuple[str, ...]
     run: Callable[[dict[str, Any]], dict[str, Any]]
 
     def spec(self) -> dict[str, Any]:
         """The OpenAI `tools` entry for this tool."""
-        return {"type": "function", "function": {"name": self.name, "description": self.description, "parameters": self.parameters}}
+        parameters = {"type": "object", "properties": self.properties, "required": list(self.required)}
+        return {"type": "function", "function": {"name": self.name, "description": self.description, "parameters": parameters}}

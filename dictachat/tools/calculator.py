@@ -115,10 +115,7 @@ TOOL = Tool(
         "pi, e, and sqrt, cbrt, sin, cos, tan, asin, acos, atan, log (natural), log10, log2, exp, abs, "
         "round, floor, ceil, factorial, min, max, radians, degrees."
     ),
-    parameters={
-        "type": "object",
-        "properties": {"expression": {"type": "string", "description": "e.g. '(17.5 * 3) / 2' or 'sqrt(2) ^ 10'"}},
-        "required": ["expression"],
-    },
+    properties={"expression": {"type": "string", "description": "e.g. '(17.5 * 3) / 2' or 'sqrt(2) ^ 10'"}},
+    required=("expression",),
     run=_run,
 )

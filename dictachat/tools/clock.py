@@ -40,10 +40,7 @@ def _run(args: dict[str, Any]) -> dict[str, Any]:
 TOOL = Tool(
     name="current_datetime",
     description="Get the current date, time and weekday in a time zone (default Asia/Jerusalem), with the Hebrew date.",
-    parameters={
-        "type": "object",
-        "properties": {"timezone": {"type": "string", "description": "IANA time zone, e.g. 'Asia/Jerusalem', 'Europe/London', 'UTC'"}},
-        "required": [],
-    },
+    properties={"timezone": {"type": "string", "description": "IANA time zone, e.g. 'Asia/Jerusalem', 'Europe/London', 'UTC'"}},
+    required=(),
     run=_run,
 )

@@ -64,25 +64,19 @@ def hebrew_to_gregorian(year: Any, month: Any, day: Any) -> dict[str, Any]:
 TO_HEBREW = Tool(
     name="gregorian_to_hebrew",
     description="Convert a Gregorian date to the Hebrew (Jewish) calendar date, with the holiday if there is one.",
-    parameters={
-        "type": "object",
-        "properties": {"date": {"type": "string", "description": "Gregorian date as YYYY-MM-DD"}},
-        "required": ["date"],
-    },
+    properties={"date": {"type": "string", "description": "Gregorian date as YYYY-MM-DD"}},
+    required=("date",),
     run=lambda args: gregorian_to_hebrew(str(args.get("date", ""))),
 )
 
 TO_GREGORIAN = Tool(
     name="hebrew_to_gregorian",
     description="Convert a Hebrew (Jewish) calendar date to the Gregorian date.",
-    parameters={
-        "type": "object",
-        "properties": {
-            "year": {"type": "integer", "description": "Hebrew year, e.g. 5785"},
-            "month": {"type": ["integer", "string"], "description": "Month number (Nisan=1 … Adar=12, Adar II=13) or name, e.g. 'Tishrei' or 'תשרי'"},
-            "day": {"type": "integer", "description": "Day of the month, 1-30"},
-        },
-        "required": ["year", "month", "day"],
+    properties={
+        "year": {"type": "integer", "description": "Hebrew year, e.g. 5785"},
+        "month": {"type": ["integer", "string"], "description": "Month number (Nisan=1 … Adar=12, Adar II=13) or name, e.g. 'Tishrei' or 'תשרי'"},
+        "day": {"type": "integer", "description": "Day of the month, 1-30"},
     },
+    required=("year", "month", "day"),
     run=lambda args: hebrew_to_gregorian(args.get("year"), args.get("month"), args.get("day")),
 )

@@ -33,6 +33,15 @@ async def run_db(ctx: Context, fn: Callable[Concatenate[Session, P], T], *args: 
     return await run_in_threadpool(call)
 
 
+async def write_db(
+    ctx: Context, kind: str, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """`run_db` for a change to configuration: afterwards every process reloads its `kind` (keys, providers, routes)."""
+    result = await run_db(ctx, fn, *args, **kwargs)
+    await ctx.config_changed(kind)
+    return result
+
+
 def split_values(values: list[str]) -> list[str]:
     """Query lists arrive repeated (?tags=a&tags=b) or comma-separated (?tags=a,b); accept both."""
     return [part for value in values for part in comma_list(value)]

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_to_bytes
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.errors import GatewayError
 from gateway.jsonbody import INT64_MAX, INT64_MIN, check_text, parse_json
+from gateway.replay import replay_body
 
 _INTEGER = re.compile(r"[+-]?\d+")
 
@@ -36,16 +37,7 @@ class AdminInputGuard:
         except GatewayError as err:
             await err.response()(scope, receive, send)
             return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay_body(body, receive), send)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         limit = self.max_body_bytes

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from gateway.admin.deps import Ctx, run_db, split_values
+from gateway.admin.deps import Ctx, run_db, split_values, write_db
 from gateway.admin.schemas.keys import KeyCreate, KeyDeleted, KeyOut, KeyUpdate
 from gateway.manage import keys
 from gateway.models import Key
@@ -17,8 +17,7 @@ router = APIRouter(prefix="/api/key-management/keys", tags=["keys"])
 @router.put("")
 async def create_key(body: KeyCreate, ctx: Ctx) -> KeyOut:
     """Create a key. The answer's `key` is the raw key: shown this once, only its SHA-256 is stored."""
-    row, raw = await run_db(ctx, keys.create_key, Key(**body.columns()), body.key)
-    await ctx.config_changed("keys")
+    row, raw = await write_db(ctx, "keys", keys.create_key, Key(**body.columns()), body.key)
     return KeyOut.from_row(row, raw)
 
 
@@ -52,14 +51,11 @@ async def list_keys(
 @router.patch("/{key_id}")
 async def update_key(key_id: str, body: KeyUpdate, ctx: Ctx) -> KeyOut:
     """Change the fields sent; revoke with {"revoked": true, "revokedReason": "..."}. A new `ttl` counts from now."""
-    row = await run_db(ctx, keys.update_key, key_id, body.columns())
-    await ctx.config_changed("keys")
-    return KeyOut.from_row(row)
+    return KeyOut.from_row(await write_db(ctx, "keys", keys.update_key, key_id, body.columns()))
 
 
 @router.delete("/{key_id}")
 async def delete_key(key_id: str, ctx: Ctx) -> KeyDeleted:
     """Delete a key; requests with it are refused from now on, its events stay."""
-    await run_db(ctx, keys.delete_key, key_id)
-    await ctx.config_changed("keys")
+    await write_db(ctx, "keys", keys.delete_key, key_id)
     return KeyDeleted(key_id=key_id)

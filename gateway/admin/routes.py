@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gateway.admin.deps import Ctx, run_db
+from gateway.admin.deps import Ctx, run_db, write_db
 from gateway.admin.schemas.routes import RouteCreate, RouteDeleted, RouteOut
 from gateway.manage import routes
 from gateway.models import Route
@@ -15,9 +15,7 @@ router = APIRouter(prefix="/api/routes", tags=["routes"])
 @router.post("")
 async def create_route(body: RouteCreate, ctx: Ctx) -> RouteOut:
     """Create a route served at /api/routes/{path}; a path already in use is a 409."""
-    row = await run_db(ctx, routes.create_route, Route(**body.columns()))
-    await ctx.config_changed("routes")
-    return RouteOut.from_row(row)
+    return RouteOut.from_row(await write_db(ctx, "routes", routes.create_route, Route(**body.columns())))
 
 
 @router.get("")
@@ -32,6 +30,5 @@ async def get_route(route_id: str, ctx: Ctx) -> RouteOut:
 
 @router.delete("/{route_id}")
 async def delete_route(route_id: str, ctx: Ctx) -> RouteDeleted:
-    await run_db(ctx, routes.delete_route, route_id)
-    await ctx.config_changed("routes")
+    await write_db(ctx, "routes", routes.delete_route, route_id)
     return RouteDeleted(id=route_id)

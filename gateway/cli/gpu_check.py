@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from common.usage import TokenUsage
-from dictachat.chat.stream import (
+from common.stream import (
     AnswerDelta,
     Event,
     SSEDecoder,
@@ -28,6 +27,7 @@ from dictachat.chat.stream import (
     ThinkingDelta,
     ToolCallDelta,
 )
+from common.usage import TokenUsage
 from dictachat.tools import specs as tool_specs
 from gateway.cli.resources import GIB, describe_gpu, read_gpus
 

@@ -12,20 +12,11 @@ from sqlalchemy import text
 from dictachat.auth.guard import SESSION_COOKIE
 from gateway.accounts import users
 from tests.e2e.conftest import AppStack, fresh_page
-from tests.e2e.test_chat import TIMEOUT_MS, send, wait_idle
+from tests.e2e.helpers import TIMEOUT_MS, send, sign_in, wait_idle
 
 pytestmark = pytest.mark.timeout(900)
 
 CONV_URL = re.compile(r"/c/([0-9a-f-]{36})$")
-
-
-def sign_in(page: Page, app: AppStack, name: str, password: str, path: str = "/") -> None:
-    page.goto(app.url + path)
-    expect(page).to_have_url(re.compile(r"/signin"), timeout=TIMEOUT_MS)
-    page.locator("#signin-name").fill(name)
-    page.locator("#signin-password").fill(password)
-    page.locator("#signin-submit").click()
-    expect(page.locator("#account-name")).to_have_text(name, timeout=TIMEOUT_MS)
 
 
 def conv_id(page: Page) -> str:

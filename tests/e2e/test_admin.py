@@ -7,39 +7,18 @@ import re
 import uuid
 from pathlib import Path
 
-import httpx
 import openai
 import pytest
 from playwright.sync_api import Page, expect
 
 from dictachat.admin.state.format import usd
 from tests.e2e.conftest import AppStack
+from tests.e2e.helpers import ADMIN_LOGIN_URL, TIMEOUT_MS, admin_api, admin_sign_in, open_admin
 from tests.support import free_port
 
 pytestmark = pytest.mark.timeout(240)
 
-TIMEOUT_MS = 20_000
 PROMPT_PER_1K, COMPLETION_PER_1K = 0.5, 1.5
-LOGIN_URL = re.compile(r"/admin/?\?next=")
-
-
-def admin_api(app: AppStack, method: str, path: str, **kwargs) -> httpx.Response:  # type: ignore[no-untyped-def]
-    resp = httpx.request(method, app.admin_url + path, headers={"X-API-KEY": app.admin_pass}, timeout=10, **kwargs)
-    resp.raise_for_status()
-    return resp
-
-
-def open_admin(page: Page, app: AppStack, path: str) -> None:
-    page.add_init_script("localStorage.setItem('dictachat_lang', 'en')")
-    page.goto(app.url + path)
-
-
-def sign_in(page: Page, app: AppStack, path: str = "/admin/overview") -> None:
-    open_admin(page, app, path)
-    expect(page).to_have_url(LOGIN_URL, timeout=TIMEOUT_MS)
-    page.get_by_test_id("admin-password").fill(app.admin_pass)
-    page.get_by_test_id("admin-login").click()
-    expect(page).to_have_url(re.compile(re.escape(app.url + path) + "/?$"), timeout=TIMEOUT_MS)
 
 
 def chat(app: AppStack, raw_key: str, text: str):  # type: ignore[no-untyped-def]
@@ -70,7 +49,7 @@ def create_key_in_ui(page: Page, name: str) -> str:
 
 def test_admin_pages_refuse_a_browser_without_a_session(page: Page, app_stack: AppStack) -> None:
     open_admin(page, app_stack, "/admin/keys")
-    expect(page).to_have_url(LOGIN_URL, timeout=TIMEOUT_MS)
+    expect(page).to_have_url(ADMIN_LOGIN_URL, timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("admin-password")).to_be_visible()
     expect(page.get_by_test_id("key-row")).to_have_count(0)
     # The admin password never reaches the page: the app's own state holds only a random session token.
@@ -90,13 +69,13 @@ def test_wrong_password_is_refused_and_sign_out_ends_the_session(page: Page, app
     page.get_by_test_id("admin-logout").filter(visible=True).click()
     expect(page.get_by_test_id("admin-password")).to_be_visible(timeout=TIMEOUT_MS)
     page.goto(app_stack.url + "/admin/keys")
-    expect(page).to_have_url(LOGIN_URL, timeout=TIMEOUT_MS)
+    expect(page).to_have_url(ADMIN_LOGIN_URL, timeout=TIMEOUT_MS)
 
 
 def test_key_created_in_the_ui_is_used_reported_and_revoked(page: Page, app_stack: AppStack) -> None:
     price_local_model(app_stack)
     name = f"e2e-{uuid.uuid4().hex[:6]}"
-    sign_in(page, app_stack, "/admin/keys")
+    admin_sign_in(page, app_stack, "/admin/keys")
     raw_key = create_key_in_ui(page, name)
 
     answer = chat(app_stack, raw_key, "hello from the admin test")
@@ -148,7 +127,7 @@ def test_key_created_in_the_ui_is_used_reported_and_revoked(page: Page, app_stac
 
 
 def test_connection_test_tells_a_dead_upstream_from_a_live_one(page: Page, app_stack: AppStack) -> None:
-    sign_in(page, app_stack, "/admin/providers")
+    admin_sign_in(page, app_stack, "/admin/providers")
     live = page.get_by_test_id("provider-row").filter(has_text="llama-cpp-root")
     live.get_by_test_id("test-connection").first.click()
     expect(live.get_by_test_id("test-ok")).to_contain_text("Connected", timeout=TIMEOUT_MS)
@@ -167,7 +146,7 @@ def test_connection_test_tells_a_dead_upstream_from_a_live_one(page: Page, app_s
 
 def test_system_page_shows_the_gpus_or_plainly_none(page: Page, app_stack: AppStack) -> None:
     gpus = admin_api(app_stack, "GET", "/api/system").json()["gpus"]
-    sign_in(page, app_stack, "/admin/system")
+    admin_sign_in(page, app_stack, "/admin/system")
     if gpus:  # a GPU machine: one card per GPU
         expect(page.get_by_test_id("gpu-card")).to_have_count(len(gpus), timeout=TIMEOUT_MS)
     else:  # this machine: the no-GPU state, in words
@@ -181,7 +160,7 @@ def test_system_page_shows_the_gpus_or_plainly_none(page: Page, app_stack: AppSt
 
 def test_overview_is_usable_on_a_narrow_screen(page: Page, app_stack: AppStack) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    sign_in(page, app_stack, "/admin/overview")
+    admin_sign_in(page, app_stack, "/admin/overview")
     expect(page.get_by_test_id("stat-requests")).to_be_visible(timeout=TIMEOUT_MS)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways ({width} px wide)"
@@ -193,7 +172,7 @@ def test_events_pages_forward_and_back_with_cursors(page: Page, app_stack: AppSt
     """60 events of one model: three pages of 25, 25 and 10, each event once, clicked through and back."""
     model = f"paged-{uuid.uuid4().hex[:6]}"
     app_stack.add_events(model, [""] * 60)
-    sign_in(page, app_stack, "/admin/events")
+    admin_sign_in(page, app_stack, "/admin/events")
     page.get_by_test_id("filter-model").fill(model)
     page.get_by_test_id("filter-model").press("Enter")
     rng = page.get_by_test_id("events-range")

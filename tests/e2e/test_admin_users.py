@@ -10,8 +10,7 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import text
 
 from tests.e2e.conftest import AppStack, fresh_page
-from tests.e2e.test_accounts_browser import sign_in
-from tests.e2e.test_chat import TIMEOUT_MS, poll, send, wait_idle
+from tests.e2e.helpers import TIMEOUT_MS, poll, send, sign_in, wait_idle
 
 pytestmark = pytest.mark.timeout(900)
 

@@ -3,50 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import re
-import time
 
 import httpx
 import pytest
 from playwright.sync_api import Page, WebSocket, expect
 
 from tests.e2e.conftest import AppStack
+from tests.e2e.helpers import TIMEOUT_MS, last_answer, open_chat, poll, send, wait_idle
 
 # Generous: the first test also pays for the session-wide production build of the app.
 pytestmark = pytest.mark.timeout(900)
 
-TIMEOUT_MS = 20_000
-
-
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def open_chat(page: Page, app: AppStack, path: str = "/", lang: str = "en") -> Page:
-    page.add_init_script(f"localStorage.setItem('dictachat_lang', {json.dumps(lang)})")
-    page.goto(app.url + path)
-    # The model badge (or picker, when the gateway lists several models) is filled from the gateway's
-    # /v1/models by the backend: the app is connected.
-    expect(page.locator(".chat-header")).to_contain_text("scripted-model", timeout=TIMEOUT_MS)
-    return page
-
-
-def send(page: Page, text: str) -> None:
-    """Send a new message and wait until the turn has begun (its question is on screen)."""
-    questions = page.locator(".msg-user")
-    before = questions.count()
-    page.locator("#composer").fill(text)
-    page.locator("#composer").press("Enter")
-    expect(questions).to_have_count(before + 1, timeout=TIMEOUT_MS)
-
-
-def wait_idle(page: Page) -> None:
-    """The turn is over when Send replaces Stop."""
-    expect(page.locator("#send-button")).to_be_visible(timeout=TIMEOUT_MS)
-
-
-def last_answer(page: Page):
-    return page.locator(".msg-assistant").last
 
 
 def direction(locator) -> str:
@@ -55,15 +24,6 @@ def direction(locator) -> str:
 
 def upstream_stats(app: AppStack) -> dict:
     return httpx.get(app.upstream_url + "/_stats", timeout=5).json()
-
-
-def poll(predicate, timeout_s: float = 15.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 # --- streaming, thinking, Markdown -----------------------------------------------------------

@@ -11,13 +11,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import AppStack
-from tests.e2e.test_admin import TIMEOUT_MS, admin_api, sign_in
+from tests.e2e.helpers import TIMEOUT_MS, admin_api, admin_sign_in
 
 pytestmark = pytest.mark.timeout(240)
 
 def test_key_form_sets_the_gpu_share(page: Page, app_stack: AppStack) -> None:
     name = f"share-{uuid.uuid4().hex[:6]}"
-    sign_in(page, app_stack, "/admin/keys")
+    admin_sign_in(page, app_stack, "/admin/keys")
     page.get_by_test_id("key-create").click()
     page.get_by_test_id("key-name").fill(name)
     page.get_by_test_id("key-concurrent").fill("3")
@@ -39,7 +39,7 @@ def test_system_page_shows_slots_and_the_queue_change_under_load(page: Page, app
     admin_api(app_stack, "POST", "/api/custom/providers", json={"provider": provider, "urls": [app_stack.upstream_url],
                                                                "maxParallel": 2})
     raw = admin_api(app_stack, "PUT", "/api/key-management/keys", json={"name": "e2e-heavy"}).json()["key"]
-    sign_in(page, app_stack, "/admin/system")
+    admin_sign_in(page, app_stack, "/admin/system")
     panel = page.get_by_test_id("share-panel")
     expect(panel).to_be_visible(timeout=TIMEOUT_MS)
 

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import AppStack
-from tests.e2e.test_admin import TIMEOUT_MS, admin_api, sign_in
+from tests.e2e.helpers import TIMEOUT_MS, admin_api, admin_sign_in
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -26,7 +26,7 @@ def test_overview_lists_top_users_by_name(page: Page, app_stack: AppStack) -> No
             app_stack, "POST", "/api/reporting/top-users", json={"limit": 1000}).json()["dataPoints"]):
         assert time.monotonic() < deadline, "the user's request never reached the reports"
         time.sleep(0.5)
-    sign_in(page, app_stack, "/admin/overview")
+    admin_sign_in(page, app_stack, "/admin/overview")
     row = page.get_by_test_id("top-users").locator("tr").filter(has_text=name)
     expect(row).to_contain_text(user_id[:6], timeout=TIMEOUT_MS)
     expect(row.locator("td").nth(1)).to_have_text("1")

@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import AppStack
-from tests.e2e.test_admin import admin_api, sign_in
-from tests.e2e.test_chat import open_chat, send, wait_idle
+from tests.e2e.helpers import admin_api, admin_sign_in, open_chat, send, wait_idle
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -57,7 +56,7 @@ def page_scroll(page: Page) -> float:
 def test_wheel_and_end_key_scroll_every_admin_page(page: Page, app_stack: AppStack, busy_gateway: None,
                                                    width: int, lang: str) -> None:
     page.set_viewport_size({"width": width, "height": SIZES[width]})
-    sign_in(page, app_stack)
+    admin_sign_in(page, app_stack)
     set_lang(page, lang)
     for name in ADMIN_PAGES:
         page.goto(f"{app_stack.url}/admin/{name}")

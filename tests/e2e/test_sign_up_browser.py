@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from gateway.accounts import users
 from tests.e2e.conftest import AppStack, fresh_page
-from tests.e2e.test_chat import TIMEOUT_MS
+from tests.e2e.helpers import TIMEOUT_MS
 
 pytestmark = pytest.mark.timeout(900)
 

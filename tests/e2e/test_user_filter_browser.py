@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import AppStack
-from tests.e2e.test_admin import TIMEOUT_MS, sign_in
+from tests.e2e.helpers import TIMEOUT_MS, admin_sign_in
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -29,7 +29,7 @@ def test_the_events_explorer_shows_one_users_events(page: Page, app_stack: AppSt
     # The last one made by a key that names nobody.
     app_stack.add_events(model, [ids[hanna]] * 3 + [ids[ido]] * 2 + [""])
 
-    sign_in(page, app_stack, "/admin/events")
+    admin_sign_in(page, app_stack, "/admin/events")
     page.get_by_test_id("filter-model").fill(model)
     page.get_by_test_id("filter-model").press("Enter")
     rng = page.get_by_test_id("events-range")

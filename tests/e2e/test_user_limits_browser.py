@@ -8,8 +8,7 @@ from sqlalchemy import text
 
 from gateway.models import User
 from tests.e2e.conftest import AppStack, fresh_page
-from tests.e2e.test_accounts_browser import sign_in
-from tests.e2e.test_chat import TIMEOUT_MS, last_answer, poll, send, wait_idle
+from tests.e2e.helpers import TIMEOUT_MS, last_answer, poll, send, sign_in, wait_idle
 
 pytestmark = pytest.mark.timeout(900)
 

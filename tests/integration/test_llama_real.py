@@ -19,11 +19,21 @@ import pytest
 
 from common.chat_template import BUNDLED, read_gguf_template, render, with_default_system
 from common.settings import get_settings
+from common.stream import AnswerDelta, SSEDecoder, StreamParser, ThinkingDelta
 from dictachat.chat import thinking
 from dictachat.chat.runner import TurnRequest, run_turn
-from dictachat.chat.stream import AnswerDelta, SSEDecoder, StreamParser, ThinkingDelta
 from dictachat.chat.turn import TurnBuilder
-from tests.support import REDIS_URL, Gateway, create_database, drop_database, ensure, start_gateway, start_llama
+from tests.support import (
+    CALCULATOR_TOOLS,
+    REDIS_URL,
+    Gateway,
+    calculator_conversation,
+    create_database,
+    drop_database,
+    ensure,
+    start_gateway,
+    start_llama,
+)
 
 CONTEXT = 1024
 SYSTEM_PROMPT = 'אתה עוזר "מועיל".'
@@ -65,16 +75,7 @@ def tokens(llama: str, text: str) -> int:
 
 
 def test_llama_server_renders_the_bundled_template_as_jinja2_does(llama: str) -> None:
-    messages = [
-        {"role": "user", "content": "כמה זה 6*7?"},
-        {"role": "assistant", "content": "", "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "calculator", "arguments": '{"expression": "6*7"}'}}]},
-        {"role": "tool", "tool_call_id": "c1", "content": '{"result": 42}'},
-        {"role": "assistant", "content": "42."},
-        {"role": "user", "content": "ועכשיו?"},
-    ]
-    tools = [{"type": "function", "function": {"name": "calculator", "description": "Arithmetic",
-                                               "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}}}}]
+    messages, tools = calculator_conversation(), CALCULATOR_TOOLS
     served = httpx.post(llama + "/apply-template", json={"messages": messages, "tools": tools}, timeout=30).json()["prompt"]
     expected = render(with_default_system(BUNDLED.read_text(), SYSTEM_PROMPT), messages, tools=tools)
     assert served.startswith(f"<|im_start|>system\n{SYSTEM_PROMPT}\n\n# Tools")  # SYSTEM_PROMPT wrapped around it

@@ -26,6 +26,7 @@ from gateway.bootstrap import ensure_defaults
 from gateway.models import Event, Key
 from gateway.proxy.forward import CLIENT_GONE
 from gateway.readiness import DatabaseSetup
+from gateway.replay import replay_body
 from gateway.server import Runtime, build_proxy
 from tests.fake_upstream import MODEL, Upstream
 
@@ -187,13 +188,8 @@ async def test_a_client_that_leaves_mid_stream_is_one_499_event_and_the_upstream
     sent: list[Message] = []
     first_chunk = asyncio.Event()
     body = json.dumps(chat("x [slow]", stream=True)).encode()
-    asked = False
 
-    async def receive() -> Message:
-        nonlocal asked
-        if not asked:
-            asked = True
-            return {"type": "http.request", "body": body, "more_body": False}
+    async def leave() -> Message:
         await first_chunk.wait()
         return {"type": "http.disconnect"}
 
@@ -209,7 +205,7 @@ async def test_a_client_that_leaves_mid_stream_is_one_499_event_and_the_upstream
         "headers": [(b"authorization", f"Bearer {KEY}".encode()), (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode())],
     }
-    await asyncio.wait_for(core.runtime.app(scope, receive, send), 30)
+    await asyncio.wait_for(core.runtime.app(scope, replay_body(body, leave), send), 30)
     assert sent[0]["status"] == 200
     assert sent[-1].get("more_body", True)  # the stream never reached its end
     event = only(await core.events())

@@ -62,7 +62,7 @@ async def test_filters_and_answer_shapes() -> None:
 
 async def test_errors_carry_the_gateway_message() -> None:
     with pytest.raises(AdminError) as info:
-        await client_for(gateway).create_route({"path": "chat", "steps": []})
+        await client_for(gateway).create_item("route", {"path": "chat", "steps": []})
     assert (info.value.status, info.value.message) == (409, "route path 'chat' is taken")
 
 

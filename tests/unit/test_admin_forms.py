@@ -138,7 +138,7 @@ def test_key_rows_show_limits_spend_and_expiry() -> None:
     key = {"keyId": "k1", "name": "web", "rateLimitOverTime": 20, "rateLimitUnit": "m", "costLimitInUsd": 5,
            "costLimitInUsdOverTime": 1, "costLimitInUsdUnit": "d", "expiresAt": 1_000, "createdAt": 500}
     row = key_row(key, {"costInUsd": 0.25, "requests": 1200}, now=2_000)
-    assert (row.rate, row.cost_limit, row.spend, row.requests) == ("20 / m", "$5.00 · $1.00 / d", "$0.2500", 1200)
+    assert (row.limits, row.spend, row.requests) == (["20 / m", "$5.00", "$1.00 / d"], "$0.2500", 1200)
     assert row.expired and row.expires
     assert not key_row({**key, "expiresAt": 3_000}, {}, now=2_000).expired
     assert key_row({"keyId": "k2"}, {}, now=2_000).expires == ""

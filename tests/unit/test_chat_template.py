@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,18 +23,10 @@ from common.chat_template import (
     render,
     with_default_system,
 )
-from tests.support import ROOT, ensure, write_gguf
+from tests.support import CALCULATOR_TOOLS, ROOT, calculator_conversation, ensure, write_gguf
 
-TOOLS = [{"type": "function", "function": {"name": "calculator", "description": "Arithmetic",
-                                           "parameters": {"type": "object", "properties": {"expression": {"type": "string"}}}}}]
-CONVERSATION: list[dict[str, Any]] = [
-    {"role": "user", "content": "כמה זה 6*7?"},
-    {"role": "assistant", "content": "<think>\nשש כפול שבע\n</think>\n\n", "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "calculator", "arguments": '{"expression": "6*7"}'}}]},
-    {"role": "tool", "tool_call_id": "c1", "content": '{"result": 42}'},
-    {"role": "assistant", "content": "<think>got it</think>42."},
-    {"role": "user", "content": "ועכשיו?"},
-]
+TOOLS = CALCULATOR_TOOLS
+CONVERSATION = calculator_conversation(thinking=True)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from common.stream import AnswerDelta, Finish, Rethink, ThinkingDelta
 from common.usage import TokenUsage
 from dictachat.chat import gateway_client, runner
 from dictachat.chat.gateway_client import ChatError
 from dictachat.chat.runner import Throttle, TurnRequest, run_turn
-from dictachat.chat.stream import AnswerDelta, Finish, Rethink, ThinkingDelta
 from dictachat.chat.turn import TurnBuilder, fold_rows, request_messages
 from dictachat.tools import ToolOutcome
 

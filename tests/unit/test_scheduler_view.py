@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from gateway.scheduler_view import merge, read_views
+from gateway.scheduler import Scheduler
+from gateway.scheduler_view import merge, publish_once, read_views
 
 URL = "http://llama:5002"
 
@@ -40,3 +41,26 @@ def test_views_of_processes_that_died_are_ignored(tmp_path: Path) -> None:
     (tmp_path / f"proxy-{os.getpid()}.json").write_text(json.dumps(view(1, 1, {})))
     (tmp_path / "proxy-999999999.json").write_text(json.dumps(view(5, 2, {})))  # no such process
     assert [v["providers"][0]["queueDepth"] for v in read_views(tmp_path)] == [1]
+
+
+class FixedScheduler:
+    """Stands in for the scheduler: its snapshot is whatever the test sets."""
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        self.view = view
+
+    async def snapshot(self) -> dict[str, Any]:
+        return self.view
+
+
+async def test_a_view_is_written_only_when_it_changed(tmp_path: Path) -> None:
+    target = tmp_path / "proxy-1.json"
+    scheduler = cast(Scheduler, FixedScheduler(view(0, 0, {})))
+    written = await publish_once(scheduler, target, None)
+    assert json.loads(target.read_text()) == view(0, 0, {})
+    target.unlink()
+    written = await publish_once(scheduler, target, written)
+    assert not target.exists()  # idle: nothing written again
+    cast(FixedScheduler, scheduler).view = view(1, 1, {"a": (1, 0)})
+    await publish_once(scheduler, target, written)
+    assert json.loads(target.read_text()) == view(1, 1, {"a": (1, 0)})

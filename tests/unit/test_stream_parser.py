@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from common.usage import TokenUsage
-from dictachat.chat.stream import (
+from common.stream import (
     AnswerDelta,
     Finish,
     Rethink,
@@ -20,6 +19,7 @@ from dictachat.chat.stream import (
     ToolCallDelta,
     Unthink,
 )
+from common.usage import TokenUsage
 
 
 def chunk(delta: dict | None = None, finish: str | None = None, usage: dict | None = None) -> str:

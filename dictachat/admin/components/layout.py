@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import reflex as rx
 
 from dictachat.admin.state.base import AdminState
@@ -79,8 +82,22 @@ def footer_actions(compact: bool = False) -> rx.Component:
     )
 
 
-def sidebar(active: str) -> rx.Component:
+def nav_bar(wide: bool, *children: rx.Component, **props: Any) -> rx.Component:
+    """The navigation, as a sidebar on wide screens or a top bar on narrow ones (each shows only on its own);
+    it stays on screen while the page scrolls under it."""
     return rx.vstack(
+        *children,
+        background="var(--gray-2)",
+        position="sticky",
+        top="0",
+        display=rx.breakpoints(initial="none", md="flex") if wide else rx.breakpoints(initial="flex", md="none"),
+        **props,
+    )
+
+
+def sidebar(active: str) -> rx.Component:
+    return nav_bar(
+        True,
         rx.box(brand(), padding="0.25rem 0.5rem 1rem"),
         *[nav_link(name, route, icon, label, active) for name, route, icon, label in NAV],
         rx.spacer(),
@@ -89,19 +106,16 @@ def sidebar(active: str) -> rx.Component:
         width=SIDEBAR_WIDTH,
         min_width=SIDEBAR_WIDTH,
         height="100dvh",
-        position="sticky",
-        top="0",
         padding="1.25rem 0.75rem",
         spacing="1",
-        background="var(--gray-2)",
         border_inline_end="1px solid var(--gray-a4)",
-        display=rx.breakpoints(initial="none", md="flex"),
     )
 
 
 def topbar(active: str) -> rx.Component:
     """The narrow-screen navigation: brand and actions, then a scrollable row of pages."""
-    return rx.vstack(
+    return nav_bar(
+        False,
         rx.hstack(brand(), rx.spacer(), footer_actions(compact=True), align="center", width="100%", wrap="wrap"),
         rx.hstack(
             *[nav_link(name, route, icon, label, active, compact=True) for name, route, icon, label in NAV],
@@ -112,13 +126,8 @@ def topbar(active: str) -> rx.Component:
         ),
         width="100%",
         padding="0.75rem 1rem 0.5rem",
-        background="var(--gray-2)",
         border_bottom="1px solid var(--gray-a4)",
-        # The navigation stays on screen while the page scrolls under it.
-        position="sticky",
-        top="0",
         z_index="10",
-        display=rx.breakpoints(initial="flex", md="none"),
         spacing="2",
     )
 
@@ -149,9 +158,15 @@ def directed(*children: rx.Component, **props) -> rx.Component:
     return DirectionProvider.create(rx.box(*children, dir=LangState.direction, **props), dir=LangState.direction)
 
 
-def admin_shell(active: str, title: rx.Var | str, subtitle: rx.Var | str, *content: rx.Component,
-                actions: rx.Component | None = None) -> rx.Component:
-    """Frame one admin page; its content appears only once the session check has passed."""
+def admin_page(name: str, title: str, *on_load: Any) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """Register the page /admin/<name>: the session check runs first on load, then the page's own loads."""
+    return rx.page(route=f"/admin/{name}", title=f"DictaChat · {title}", on_load=[AdminState.require_session, *on_load])
+
+
+def admin_shell(active: str, *content: rx.Component, actions: rx.Component | None = None) -> rx.Component:
+    """Frame the admin page `active`, headed by its title and subtitle (admin.<active>.title/.subtitle);
+    its content appears only once the session check has passed."""
+    title, subtitle = tr(f"admin.{active}.title"), tr(f"admin.{active}.subtitle")
     return directed(rx.flex(
         sidebar(active),
         rx.box(

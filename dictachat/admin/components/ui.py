@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -109,6 +110,17 @@ def loading_rows(count: int = 5) -> rx.Component:
 def loading_or(loading: rx.Var, error: rx.Var, content: rx.Component, rows: int = 5) -> rx.Component:
     """Skeletons while loading, nothing under an error (its banner says why), else the content."""
     return rx.cond(loading, loading_rows(rows), rx.cond(error == "", content))
+
+
+def list_card(state: Any, toolbar: rx.Component, content: rx.Component, empty: rx.Component, rows: int = 5) -> rx.Component:
+    """A page's list (a state with `rows`, `loading`, `error`, `load`): toolbar, the error with a retry,
+    skeletons until the first rows come, then `content`, or `empty` when there are none."""
+    return card(
+        toolbar,
+        error_callout(state.error, on_retry=state.load),
+        loading_or(state.loading & (state.rows.length() == 0), state.error,
+                   rx.cond(state.rows.length() > 0, content, empty), rows=rows),
+    )
 
 
 def field(label: rx.Var | str, control: rx.Component, hint: rx.Var | str | None = None) -> rx.Component:

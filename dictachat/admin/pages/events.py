@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.admin.components.layout import admin_shell
+from dictachat.admin.components.dialogs import view_dialog
+from dictachat.admin.components.layout import admin_page, admin_shell
 from dictachat.admin.components.ui import (
-    card,
     empty_state,
-    error_callout,
-    loading_or,
+    list_card,
     ltr,
     mono,
     select,
@@ -18,10 +17,8 @@ from dictachat.admin.components.ui import (
     yes_no_badge,
 )
 from dictachat.admin.components.user_filter import user_select
-from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.events import EventRow, EventsState
 from dictachat.ui.i18n import tr
-from dictachat.ui.lang import LangState
 
 STATUSES = ["200", "400", "401", "403", "404", "413", "429", "500", "502", "503", "504"]
 
@@ -36,24 +33,24 @@ def filters() -> rx.Component:
                 rx.foreach(EventsState.key_options, lambda k: rx.select.item(k[1], value=k[0])),
             ),
             value=rx.cond(EventsState.key_id == "", "__all__", EventsState.key_id),
-            on_change=EventsState.set_key_id,
+            on_change=lambda value: EventsState.set_filter("key_id", value),
         ),
         user_select(EventsState),
         rx.debounce_input(
             rx.input(rx.input.slot(rx.icon("box", size=14)), placeholder=tr("admin.model"), value=EventsState.model,
-                     on_change=EventsState.set_model, width="11rem", data_testid="filter-model"),
+                     on_change=lambda value: EventsState.set_filter("model", value), width="11rem", data_testid="filter-model"),
             debounce_timeout=400,
         ),
         select([("any", tr("admin.events.any_status")), *[(s, s) for s in STATUSES]],
-               rx.cond(EventsState.status == "", "any", EventsState.status), EventsState.set_status),
+               rx.cond(EventsState.status == "", "any", EventsState.status), lambda value: EventsState.set_filter("status", value)),
         select([("1h", tr("admin.window.1h")), ("24h", tr("admin.window.24h")), ("7d", tr("admin.window.7d")),
-                ("30d", tr("admin.window.30d")), ("all", tr("admin.window.all"))], EventsState.window, EventsState.set_window),
+                ("30d", tr("admin.window.30d")), ("all", tr("admin.window.all"))], EventsState.window, lambda value: EventsState.set_filter("window", value)),
         rx.hstack(rx.text(tr("admin.events.stream"), size="1", color_scheme="gray"),
                   select([("any", any_label), ("yes", tr("admin.yes")), ("no", tr("admin.no"))], EventsState.stream,
-                         EventsState.set_stream, size="1"), align="center", spacing="1"),
+                         lambda value: EventsState.set_filter("stream", value), size="1"), align="center", spacing="1"),
         rx.hstack(rx.text(tr("admin.events.cached"), size="1", color_scheme="gray"),
                   select([("any", any_label), ("yes", tr("admin.yes")), ("no", tr("admin.no"))], EventsState.cached,
-                         EventsState.set_cached, size="1"), align="center", spacing="1"),
+                         lambda value: EventsState.set_filter("cached", value), size="1"), align="center", spacing="1"),
         rx.button(rx.icon("x", size=14), tr("admin.events.reset"), variant="ghost", color_scheme="gray", size="1",
                   on_click=EventsState.reset_filters),
         gap="0.5rem",
@@ -121,27 +118,20 @@ def pager() -> rx.Component:
 
 
 def events_table() -> rx.Component:
-    return card(
+    return list_card(
+        EventsState,
         filters(),
-        error_callout(EventsState.error, on_retry=EventsState.load),
-        loading_or(
-            EventsState.loading & (EventsState.rows.length() == 0),
-            EventsState.error,
-            rx.cond(
-                EventsState.rows.length() > 0,
-                rx.fragment(
-                    table(
-                        [sort_header(tr("admin.time"), "time"), tr("admin.key"), tr("admin.model"), tr("admin.status"), "",
-                         tr("admin.events.tokens"), sort_header(tr("admin.stat.cost"), "cost"),
-                         sort_header(tr("admin.events.latency"), "latency")],
-                        rx.foreach(EventsState.rows, event_table_row),
-                    ),
-                    pager(),
-                ),
-                empty_state("list", tr("admin.empty.events"), tr("admin.empty.events_body")),
+        rx.fragment(
+            table(
+                [sort_header(tr("admin.time"), "time"), tr("admin.key"), tr("admin.model"), tr("admin.status"), "",
+                 tr("admin.events.tokens"), sort_header(tr("admin.stat.cost"), "cost"),
+                 sort_header(tr("admin.events.latency"), "latency")],
+                rx.foreach(EventsState.rows, event_table_row),
             ),
-            rows=10,
+            pager(),
         ),
+        empty_state("list", tr("admin.empty.events"), tr("admin.empty.events_body")),
+        rows=10,
     )
 
 
@@ -168,45 +158,40 @@ def body_block(title: rx.Var, body: rx.Var) -> rx.Component:
 
 def detail_dialog() -> rx.Component:
     d = EventsState.detail
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("admin.events.detail")),
-            rx.data_list.root(
-                detail_item("ID", mono(d.id)),
-                detail_item(tr("admin.time"), ltr(d.time)),
-                detail_item(tr("admin.key"), rx.hstack(rx.text(d.key), mono(d.key_id, color_scheme="gray", size="1"))),
-                detail_item(tr("admin.filter.user"), rx.text(rx.cond(d.user != "", d.user, "—")), "detail-user"),
-                detail_item(tr("admin.status"), status_badge(d.status)),
-                detail_item(tr("admin.model"), rx.hstack(mono(d.model), rx.text(d.provider, color_scheme="gray"))),
-                detail_item(tr("admin.events.path"), mono(d.path)),
-                detail_item(tr("admin.prompt"), ltr(d.prompt), "detail-prompt"),
-                detail_item(tr("admin.completion"), ltr(d.completion), "detail-completion"),
-                detail_item(tr("admin.stat.cost"), ltr(d.cost), "detail-cost"),
-                detail_item(tr("admin.events.latency"), ltr(d.latency)),
-                detail_item("TTFT", ltr(d.ttft)),
-                detail_item(tr("admin.events.stream"), yes_no_badge(d.stream, tr("admin.yes"), tr("admin.no"))),
-                detail_item(tr("admin.events.cached"), yes_no_badge(d.cached, tr("admin.yes"), tr("admin.no"))),
-                detail_item(tr("admin.events.upstream"), mono(rx.cond(d.upstream != "", d.upstream, "—"))),
-                size="2",
-                orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
-            ),
-            rx.cond(d.error != "", rx.callout(d.error, icon="triangle-alert", color_scheme="red", size="1", margin_top="1rem")),
-            rx.vstack(body_block(tr("admin.events.request"), d.request), body_block(tr("admin.events.response"), d.response),
-                      margin_top="1rem", width="100%"),
-            rx.hstack(rx.dialog.close(rx.button(tr("admin.done"), variant="soft")), justify="end", margin_top="1rem"),
-            max_width="760px",
-            dir=LangState.direction,
+    return view_dialog(
+        [tr("admin.events.detail")],
+        rx.data_list.root(
+            detail_item("ID", mono(d.id)),
+            detail_item(tr("admin.time"), ltr(d.time)),
+            detail_item(tr("admin.key"), rx.hstack(rx.text(d.key), mono(d.key_id, color_scheme="gray", size="1"))),
+            detail_item(tr("admin.filter.user"), rx.text(rx.cond(d.user != "", d.user, "—")), "detail-user"),
+            detail_item(tr("admin.status"), status_badge(d.status)),
+            detail_item(tr("admin.model"), rx.hstack(mono(d.model), rx.text(d.provider, color_scheme="gray"))),
+            detail_item(tr("admin.events.path"), mono(d.path)),
+            detail_item(tr("admin.prompt"), ltr(d.prompt), "detail-prompt"),
+            detail_item(tr("admin.completion"), ltr(d.completion), "detail-completion"),
+            detail_item(tr("admin.stat.cost"), ltr(d.cost), "detail-cost"),
+            detail_item(tr("admin.events.latency"), ltr(d.latency)),
+            detail_item("TTFT", ltr(d.ttft)),
+            detail_item(tr("admin.events.stream"), yes_no_badge(d.stream, tr("admin.yes"), tr("admin.no"))),
+            detail_item(tr("admin.events.cached"), yes_no_badge(d.cached, tr("admin.yes"), tr("admin.no"))),
+            detail_item(tr("admin.events.upstream"), mono(rx.cond(d.upstream != "", d.upstream, "—"))),
+            size="2",
+            orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
         ),
-        open=EventsState.detail_open,
+        rx.cond(d.error != "", rx.callout(d.error, icon="triangle-alert", color_scheme="red", size="1", margin_top="1rem")),
+        rx.vstack(body_block(tr("admin.events.request"), d.request), body_block(tr("admin.events.response"), d.response),
+                  margin_top="1rem", width="100%"),
+        is_open=EventsState.detail_open,
         on_open_change=EventsState.set_detail_open,
+        max_width="760px",
     )
 
 
-@rx.page(route="/admin/events", title="DictaChat · Events", on_load=[AdminState.require_session, EventsState.load])
+@admin_page("events", "Events", EventsState.load)
 def events() -> rx.Component:
     return admin_shell(
-        "events", tr("admin.events.title"), tr("admin.events.subtitle"),
-        events_table(), detail_dialog(),
+        "events", events_table(), detail_dialog(),
         actions=rx.hstack(
             rx.button(rx.icon("download", size=14), tr("admin.events.export"), variant="soft", on_click=EventsState.export_csv,
                       loading=EventsState.exporting, data_testid="events-export"),

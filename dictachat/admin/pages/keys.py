@@ -5,23 +5,19 @@ from __future__ import annotations
 import reflex as rx
 
 from dictachat.admin.components.charts import bar_chart
-from dictachat.admin.components.layout import admin_shell
-from dictachat.admin.components.ui import (
-    card,
-    choice,
-    empty_state,
-    error_callout,
-    field,
-    loading_or,
-    ltr,
-    mono,
-    stat_card,
-    table,
+from dictachat.admin.components.dialogs import (
+    confirm_bar,
+    confirm_dialog,
+    form_dialog,
+    form_grid,
+    save_form,
+    shown_once_dialog,
+    view_dialog,
 )
-from dictachat.admin.state.base import AdminState
+from dictachat.admin.components.layout import admin_page, admin_shell
+from dictachat.admin.components.ui import choice, empty_state, field, list_card, ltr, mono, stat_card, table
 from dictachat.admin.state.keys import COST_UNITS, RATE_UNITS, TOKEN_UNITS, KeyRow, KeysState
 from dictachat.ui.i18n import tr, tr_n
-from dictachat.ui.lang import LangState
 
 
 def toolbar() -> rx.Component:
@@ -86,8 +82,8 @@ def key_table_row(row: KeyRow) -> rx.Component:
                                                white_space="nowrap")),
             spacing="1",
         ), data_testid="key-status"),
-        rx.table.cell(rx.vstack(ltr(rx.cond(row.rate != "", row.rate, "—"), size="2"),
-                                ltr(row.cost_limit, size="1", color_scheme="gray"),
+        rx.table.cell(rx.vstack(rx.cond(row.limits.length() > 0, rx.foreach(row.limits, lambda text: ltr(text, size="2")),
+                                        ltr("—", size="2")),
                                 ltr(row.share, size="1", color_scheme="gray", data_testid="key-share"), spacing="0")),
         rx.table.cell(rx.vstack(ltr(row.spend, weight="medium"), rx.text(tr_n("admin.n_requests", row.requests), size="1",
                                                                             color_scheme="gray"), spacing="0")),
@@ -99,23 +95,16 @@ def key_table_row(row: KeyRow) -> rx.Component:
 
 
 def keys_table() -> rx.Component:
-    return card(
+    return list_card(
+        KeysState,
         toolbar(),
-        error_callout(KeysState.error, on_retry=KeysState.load),
-        loading_or(
-            KeysState.loading & (KeysState.rows.length() == 0),
-            KeysState.error,
-            rx.cond(
-                KeysState.rows.length() > 0,
-                table(
-                    [tr("admin.name"), tr("admin.keys.tags"), tr("admin.status"), tr("admin.keys.limits"),
-                     tr("admin.keys.spend"), tr("admin.created"), ""],
-                    rx.foreach(KeysState.rows, key_table_row),
-                ),
-                empty_state("key-round", tr("admin.empty.keys"), tr("admin.empty.keys_body"),
-                            rx.button(rx.icon("plus", size=14), tr("admin.keys.create"), on_click=KeysState.open_create)),
-            ),
+        table(
+            [tr("admin.name"), tr("admin.keys.tags"), tr("admin.status"), tr("admin.keys.limits"),
+             tr("admin.keys.spend"), tr("admin.created"), ""],
+            rx.foreach(KeysState.rows, key_table_row),
         ),
+        empty_state("key-round", tr("admin.empty.keys"), tr("admin.empty.keys_body"),
+                    rx.button(rx.icon("plus", size=14), tr("admin.keys.create"), on_click=KeysState.open_create)),
     )
 
 
@@ -124,165 +113,111 @@ def _input(name: str, placeholder: str | rx.Var = "", **props) -> rx.Component:
     return rx.input(name=name, default_value=KeysState.form[name], placeholder=placeholder, width="100%", dir="auto", **props)
 
 
+def _per_unit(name: str, placeholder: str, unit: str, units: tuple[str, ...], **props) -> rx.Component:
+    """An amount and the period (or window) it counts over."""
+    return rx.hstack(_input(name, placeholder, type="number", min=0, **props),
+                     rx.select(list(units), name=unit, default_value=KeysState.form[unit]))
+
+
 def key_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            field(tr("admin.name"), _input("name", "team-a", required=True, data_testid="key-name")),
-            field(tr("admin.keys.tags"), _input("tags", "prod, team-a"), hint=tr("admin.hint.comma")),
-            rx.grid(
-                field(tr("admin.keys.rate"), rx.hstack(
-                    _input("rate", "60", type="number", min=0),
-                    rx.select(list(RATE_UNITS), name="rate_unit", default_value=KeysState.form["rate_unit"]),
-                ), hint=tr("admin.hint.rate")),
-                field(tr("admin.keys.ttl"), _input("ttl", "720h"), hint=tr("admin.hint.ttl")),
-                field(tr("admin.keys.cost_limit"), _input("cost_limit", "10", type="number", min=0, step="any"),
-                      hint=tr("admin.hint.cost_total")),
-                field(tr("admin.keys.cost_period"), rx.hstack(
-                    _input("cost_period", "1", type="number", min=0, step="any"),
-                    rx.select(list(COST_UNITS), name="cost_unit", default_value=KeysState.form["cost_unit"]),
-                ), hint=tr("admin.hint.cost_period")),
-                field(tr("admin.keys.thinking_budget"), _input("thinking_budget", "1024", type="number", min=0),
-                      hint=tr("admin.hint.thinking_budget")),
-                columns=rx.breakpoints(initial="1", sm="2"),
-                spacing="3",
-                width="100%",
-            ),
-            share_fields(),
-            field(tr("admin.keys.paths"), _input("paths", "/v1/chat/completions"), hint=tr("admin.hint.paths")),
-            field(tr("admin.keys.models"), _input("models", "scripted-model"), hint=tr("admin.hint.models")),
-            rx.hstack(
-                rx.checkbox(tr("admin.keys.log_request"), name="log_request",
-                            default_checked=KeysState.form["log_request"] == "on"),
-                rx.checkbox(tr("admin.keys.log_response"), name="log_response",
-                            default_checked=KeysState.form["log_response"] == "on"),
-                spacing="4",
-                wrap="wrap",
-            ),
-            rx.cond(KeysState.form_error != "", rx.callout(KeysState.form_error, icon="circle-alert", color_scheme="red",
-                                                           size="1", width="100%", data_testid="form-error")),
-            rx.hstack(
-                rx.dialog.close(rx.button(tr("admin.cancel"), variant="soft", color_scheme="gray", type="button")),
-                rx.button(tr("admin.save"), type="submit", loading=KeysState.saving, data_testid="key-save"),
-                justify="end",
-                width="100%",
-            ),
-            spacing="3",
-            width="100%",
+    return save_form(
+        KeysState,
+        field(tr("admin.name"), _input("name", "team-a", required=True, data_testid="key-name")),
+        field(tr("admin.keys.tags"), _input("tags", "prod, team-a"), hint=tr("admin.hint.comma")),
+        form_grid(
+            field(tr("admin.keys.rate"), _per_unit("rate", "60", "rate_unit", RATE_UNITS), hint=tr("admin.hint.rate")),
+            field(tr("admin.keys.ttl"), _input("ttl", "720h"), hint=tr("admin.hint.ttl")),
+            field(tr("admin.keys.cost_limit"), _input("cost_limit", "10", type="number", min=0, step="any"),
+                  hint=tr("admin.hint.cost_total")),
+            field(tr("admin.keys.cost_period"), _per_unit("cost_period", "1", "cost_unit", COST_UNITS, step="any"),
+                  hint=tr("admin.hint.cost_period")),
+            field(tr("admin.keys.thinking_budget"), _input("thinking_budget", "1024", type="number", min=0),
+                  hint=tr("admin.hint.thinking_budget")),
         ),
-        on_submit=KeysState.save,
+        share_fields(),
+        field(tr("admin.keys.paths"), _input("paths", "/v1/chat/completions"), hint=tr("admin.hint.paths")),
+        field(tr("admin.keys.models"), _input("models", "scripted-model"), hint=tr("admin.hint.models")),
+        rx.hstack(
+            rx.checkbox(tr("admin.keys.log_request"), name="log_request",
+                        default_checked=KeysState.form["log_request"] == "on"),
+            rx.checkbox(tr("admin.keys.log_response"), name="log_response",
+                        default_checked=KeysState.form["log_response"] == "on"),
+            spacing="4",
+            wrap="wrap",
+        ),
+        save_test_id="key-save",
     )
 
 
 def share_fields() -> rx.Component:
     """The key's share of the GPU: requests at once, tokens per window, queue wait, priority."""
-    return rx.grid(
+    return form_grid(
         field(tr("admin.keys.concurrent"), _input("concurrent", "4", type="number", min=0, data_testid="key-concurrent"),
               hint=tr("admin.hint.concurrent")),
-        field(tr("admin.keys.tokens"), rx.hstack(
-            _input("tokens", "100000", type="number", min=0, data_testid="key-tokens"),
-            rx.select(list(TOKEN_UNITS), name="token_unit", default_value=KeysState.form["token_unit"]),
-        ), hint=tr("admin.hint.tokens")),
+        field(tr("admin.keys.tokens"), _per_unit("tokens", "100000", "token_unit", TOKEN_UNITS, data_testid="key-tokens"),
+              hint=tr("admin.hint.tokens")),
         field(tr("admin.keys.queue_wait"), _input("queue_wait", "60", type="number", min=0, data_testid="key-queue-wait"),
               hint=tr("admin.hint.queue_wait")),
         field(tr("admin.keys.priority"), _input("priority", "1", type="number", min=1, max=100, data_testid="key-priority"),
               hint=tr("admin.hint.priority")),
-        columns=rx.breakpoints(initial="1", sm="2"),
-        spacing="3",
-        width="100%",
     )
 
 
-def form_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(KeysState.editing_id != "", tr("admin.keys.edit"), tr("admin.keys.create"))),
-            rx.dialog.description(tr("admin.keys.form_help"), size="2", color_scheme="gray", margin_bottom="1rem"),
-            key_form(),
-            max_width="560px",
-            dir=LangState.direction,
-        ),
-        open=KeysState.form_open,
-        on_open_change=KeysState.set_form_open,
+def key_dialog() -> rx.Component:
+    return form_dialog(
+        KeysState,
+        rx.cond(KeysState.editing_id != "", tr("admin.keys.edit"), tr("admin.keys.create")),
+        rx.dialog.description(tr("admin.keys.form_help"), size="2", color_scheme="gray", margin_bottom="1rem"),
+        key_form(),
     )
 
 
 def new_key_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("admin.keys.created")),
-            rx.callout(tr("admin.keys.once"), icon="shield-alert", color_scheme="amber", size="1", margin_y="0.75rem"),
-            rx.hstack(
-                rx.code(KeysState.new_key, size="3", style={"direction": "ltr", "word_break": "break-all", "padding": "0.5rem"},
-                        data_testid="new-key", flex="1"),
-                rx.icon_button(rx.icon("copy", size=16), on_click=[rx.set_clipboard(KeysState.new_key),
-                                                                  rx.toast.success(tr("chat.copied"))],
-                               variant="soft", aria_label="copy", data_testid="copy-key"),
-                align="center",
-                width="100%",
-            ),
-            rx.hstack(rx.button(tr("admin.done"), on_click=KeysState.close_new_key, data_testid="new-key-done"),
-                      justify="end", margin_top="1rem"),
-            max_width="560px",
-            dir=LangState.direction,
-        ),
-        open=KeysState.new_key != "",
-    )
+    return shown_once_dialog([tr("admin.keys.created")], tr("admin.keys.once"), KeysState.new_key, KeysState.close_new_key,
+                             "new-key")
 
 
 def revoke_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(tr("admin.keys.revoke"), " ", KeysState.revoke_name),
-            rx.alert_dialog.description(tr("admin.keys.revoke_help"), size="2", margin_bottom="0.75rem"),
-            rx.form(
-                rx.vstack(
-                    rx.input(name="reason", placeholder=tr("admin.keys.reason"), width="100%", data_testid="revoke-reason"),
-                    rx.hstack(
-                        rx.alert_dialog.cancel(rx.button(tr("admin.cancel"), variant="soft", color_scheme="gray", type="button")),
-                        rx.button(tr("admin.keys.revoke"), color_scheme="red", type="submit", data_testid="revoke-confirm"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=KeysState.revoke,
+    return confirm_dialog(
+        [tr("admin.keys.revoke"), " ", KeysState.revoke_name],
+        tr("admin.keys.revoke_help"),
+        rx.form(
+            rx.vstack(
+                rx.input(name="reason", placeholder=tr("admin.keys.reason"), width="100%", data_testid="revoke-reason"),
+                confirm_bar(rx.button(tr("admin.keys.revoke"), color_scheme="red", type="submit", data_testid="revoke-confirm")),
+                spacing="3",
             ),
-            dir=LangState.direction,
+            on_submit=KeysState.revoke,
         ),
-        open=KeysState.revoke_id != "",
-        on_open_change=KeysState.cancel_revoke,
+        is_open=KeysState.revoke_id != "",
+        on_cancel=KeysState.cancel_revoke,
     )
 
 
 def usage_dialog() -> rx.Component:
     s = KeysState.usage_summary
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("admin.keys.usage"), " · ", KeysState.usage_name),
-            rx.grid(
-                stat_card(tr("admin.keys.spend_total"), KeysState.usage_spend, "circle-dollar-sign"),
-                stat_card(tr("admin.stat.requests"), s["requests"], "activity", hint=tr("admin.window.7d")),
-                stat_card(tr("admin.stat.tokens"), s["tokens"], "text", hint=tr("admin.window.7d")),
-                columns=rx.breakpoints(initial="1", sm="3"),
-                spacing="3",
-                margin_y="1rem",
-            ),
-            rx.box(bar_chart(KeysState.usage_series, [("requests", tr("admin.stat.requests"), "accent")], KeysState.usage_ticks),
-                   dir="ltr"),
-            rx.hstack(rx.dialog.close(rx.button(tr("admin.done"), variant="soft")), justify="end", margin_top="1rem"),
-            max_width="720px",
-            dir=LangState.direction,
+    return view_dialog(
+        [tr("admin.keys.usage"), " · ", KeysState.usage_name],
+        rx.grid(
+            stat_card(tr("admin.keys.spend_total"), KeysState.usage_spend, "circle-dollar-sign"),
+            stat_card(tr("admin.stat.requests"), s["requests"], "activity", hint=tr("admin.window.7d")),
+            stat_card(tr("admin.stat.tokens"), s["tokens"], "text", hint=tr("admin.window.7d")),
+            columns=rx.breakpoints(initial="1", sm="3"),
+            spacing="3",
+            margin_y="1rem",
         ),
-        open=KeysState.usage_open,
+        rx.box(bar_chart(KeysState.usage_series, [("requests", tr("admin.stat.requests"), "accent")], KeysState.usage_ticks),
+               dir="ltr"),
+        is_open=KeysState.usage_open,
         on_open_change=KeysState.set_usage_open,
+        max_width="720px",
     )
 
 
-@rx.page(route="/admin/keys", title="DictaChat · Keys", on_load=[AdminState.require_session, KeysState.load])
+@admin_page("keys", "Keys", KeysState.load)
 def keys() -> rx.Component:
     return admin_shell(
-        "keys", tr("admin.keys.title"), tr("admin.keys.subtitle"),
-        keys_table(), form_dialog(), new_key_dialog(), revoke_dialog(), usage_dialog(),
+        "keys", keys_table(), key_dialog(), new_key_dialog(), revoke_dialog(), usage_dialog(),
         actions=rx.button(rx.icon("plus", size=14), tr("admin.keys.create"), on_click=KeysState.open_create,
                           data_testid="key-create"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dictachat.admin.components.charts import bar_chart, chart_card, line_chart
-from dictachat.admin.components.layout import admin_shell
+from dictachat.admin.components.layout import admin_page, admin_shell
 from dictachat.admin.components.ui import (
     choice,
     empty_state,
@@ -18,7 +18,6 @@ from dictachat.admin.components.ui import (
     table,
 )
 from dictachat.admin.components.user_filter import user_select
-from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.overview import OverviewState
 from dictachat.ui.i18n import tr, tr_n
 
@@ -159,7 +158,6 @@ def overview_body() -> rx.Component:
     )
 
 
-@rx.page(route="/admin/overview", title="DictaChat · Admin", on_load=[AdminState.require_session, OverviewState.load])
+@admin_page("overview", "Admin", OverviewState.load)
 def overview() -> rx.Component:
-    return admin_shell("overview", tr("admin.overview.title"), tr("admin.overview.subtitle"), overview_body(),
-                       actions=window_picker())
+    return admin_shell("overview", overview_body(), actions=window_picker())

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.admin.components.layout import admin_shell
+from dictachat.admin.components.dialogs import form_dialog, form_grid, form_stack, save_form
+from dictachat.admin.components.layout import admin_page, admin_shell
 from dictachat.admin.components.ui import card, empty_state, error_callout, field, loading_or, mono, table
-from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.providers import ProviderRow, ProvidersState, RouteRow, SettingRow
 from dictachat.ui.i18n import tr
-from dictachat.ui.lang import LangState
 
 F = ProvidersState.form
 
@@ -156,97 +155,66 @@ def _area(name: str, placeholder: str, rows: str = "3") -> rx.Component:
 
 
 def provider_fields() -> rx.Component:
-    return rx.vstack(
+    return form_stack(
         field(tr("admin.providers.provider"), _input("provider", "llama-cpp-gpu2", required=True, data_testid="form-provider")),
         field(tr("admin.providers.urls"), _area("urls", "http://127.0.0.1:5002\nhttp://10.0.0.7:5002"),
               hint=tr("admin.hint.urls")),
-        spacing="3",
-        width="100%",
     )
 
 
 def setting_fields() -> rx.Component:
-    return rx.vstack(
-        rx.grid(
+    return form_stack(
+        form_grid(
             field(tr("admin.providers.provider"), _input("provider", "llama-cpp-root", required=True)),
             field(tr("admin.name"), _input("name", "local prices")),
-            columns=rx.breakpoints(initial="1", sm="2"),
-            spacing="3",
-            width="100%",
         ),
         field("URL", _input("url", "http://127.0.0.1:5002")),
         field("API key", _input("apikey", "sk-…", type="password", auto_complete="off"), hint=tr("admin.hint.apikey")),
         field(tr("admin.providers.models"), _input("models", "scripted-model"), hint=tr("admin.hint.models")),
         field(tr("admin.providers.prices"), _area("prices", "* 0.0005 0.0015\nscripted-model 0.001 0.002"),
               hint=tr("admin.hint.prices")),
-        spacing="3",
-        width="100%",
     )
 
 
 def route_fields() -> rx.Component:
-    return rx.vstack(
-        rx.grid(
+    return form_stack(
+        form_grid(
             field(tr("admin.name"), _input("name", "chat")),
             field(tr("admin.providers.path"), _input("path", "chat", required=True), hint="/api/routes/{path}"),
-            columns=rx.breakpoints(initial="1", sm="2"),
-            spacing="3",
-            width="100%",
         ),
         field(tr("admin.providers.steps"), _area("steps", "llama-cpp-root scripted-model\nbackup scripted-model"),
               hint=tr("admin.hint.steps")),
-        rx.grid(
+        form_grid(
             field(tr("admin.providers.retries"), _input("retries", "0", type="number", min=0)),
             field(tr("admin.providers.cache_ttl"), _input("ttl", "300", type="number", min=0)),
             columns="2",
-            spacing="3",
-            width="100%",
         ),
         rx.checkbox(tr("admin.providers.cache_on"), name="cache", default_checked=F["cache"] == "on"),
-        spacing="3",
-        width="100%",
     )
 
 
-def form_dialog() -> rx.Component:
+def provider_dialog() -> rx.Component:
     kind = F["kind"]
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(
-                rx.cond(ProvidersState.editing_id != "", tr("admin.edit"), tr("admin.add")), " · ",
-                rx.match(kind, ("provider", tr("admin.providers.custom")), ("setting", tr("admin.providers.settings")),
-                         tr("admin.providers.routes")),
-            ),
-            rx.form(
-                rx.vstack(
-                    rx.match(kind, ("provider", provider_fields()), ("setting", setting_fields()), route_fields()),
-                    rx.cond(ProvidersState.form_error != "",
-                            rx.callout(ProvidersState.form_error, icon="circle-alert", color_scheme="red", size="1",
-                                       width="100%", data_testid="form-error")),
-                    rx.hstack(
-                        rx.dialog.close(rx.button(tr("admin.cancel"), variant="soft", color_scheme="gray", type="button")),
-                        rx.button(tr("admin.save"), type="submit", loading=ProvidersState.saving, data_testid="form-save"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                    width="100%",
-                    margin_top="1rem",
-                ),
-                on_submit=ProvidersState.save,
-            ),
-            max_width="600px",
-            dir=LangState.direction,
+    return form_dialog(
+        ProvidersState,
+        rx.fragment(
+            rx.cond(ProvidersState.editing_id != "", tr("admin.edit"), tr("admin.add")), " · ",
+            rx.match(kind, ("provider", tr("admin.providers.custom")), ("setting", tr("admin.providers.settings")),
+                     tr("admin.providers.routes")),
         ),
-        open=ProvidersState.form_open,
-        on_open_change=ProvidersState.set_form_open,
+        save_form(
+            ProvidersState,
+            rx.match(kind, ("provider", provider_fields()), ("setting", setting_fields()), route_fields()),
+            save_test_id="form-save",
+            margin_top="1rem",
+        ),
+        max_width="600px",
     )
 
 
-@rx.page(route="/admin/providers", title="DictaChat · Providers", on_load=[AdminState.require_session, ProvidersState.load])
+@admin_page("providers", "Providers", ProvidersState.load)
 def providers() -> rx.Component:
     return admin_shell(
-        "providers", tr("admin.providers.title"), tr("admin.providers.subtitle"),
-        card(error_callout(ProvidersState.error, on_retry=ProvidersState.load), tabs()),
-        form_dialog(),
+        "providers", card(error_callout(ProvidersState.error, on_retry=ProvidersState.load), tabs()),
+        provider_dialog(),
     )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.admin.components.layout import admin_shell
+from dictachat.admin.components.layout import admin_page, admin_shell
 from dictachat.admin.components.ui import card, empty_state, error_callout, loading_or, mono, section, table
-from dictachat.admin.state.base import AdminState
 from dictachat.admin.state.share import SHARE_REFRESH_MS, DeploymentRow, KeyShareRow, ShareState
 from dictachat.admin.state.system import REFRESH_MS, GpuRow, SystemState
 from dictachat.ui.i18n import tr
@@ -186,6 +185,6 @@ def system_body() -> rx.Component:
     )
 
 
-@rx.page(route="/admin/system", title="DictaChat · System", on_load=[AdminState.require_session, SystemState.load, ShareState.refresh])
+@admin_page("system", "System", SystemState.load, ShareState.refresh)
 def system() -> rx.Component:
-    return admin_shell("system", tr("admin.system.title"), tr("admin.system.subtitle"), system_body())
+    return admin_shell("system", system_body())

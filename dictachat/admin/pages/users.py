@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
-from dictachat.admin.components.layout import admin_shell
-from dictachat.admin.components.ui import card, empty_state, error_callout, field, loading_or, ltr, table
-from dictachat.admin.state.base import AdminState
+from dictachat.admin.components.dialogs import (
+    confirm_bar,
+    confirm_dialog,
+    form_dialog,
+    form_grid,
+    form_stack,
+    save_form,
+    shown_once_dialog,
+)
+from dictachat.admin.components.layout import admin_page, admin_shell
+from dictachat.admin.components.ui import empty_state, field, list_card, ltr, table
 from dictachat.admin.state.users import RATE_UNITS, UserRow, UsersState
 from dictachat.ui.i18n import tr, tr_n
-from dictachat.ui.lang import LangState
 
 
 def toolbar() -> rx.Component:
@@ -62,115 +69,69 @@ def user_table_row(row: UserRow) -> rx.Component:
 
 
 def users_table() -> rx.Component:
-    return card(
+    return list_card(
+        UsersState,
         toolbar(),
-        error_callout(UsersState.error, on_retry=UsersState.load),
-        loading_or(
-            UsersState.loading & (UsersState.rows.length() == 0),
-            UsersState.error,
-            rx.cond(
-                UsersState.rows.length() > 0,
-                table([tr("admin.name"), tr("admin.status"), tr("admin.keys.limits"), tr("admin.users.usage"),
-                       tr("admin.users.last_seen"), tr("admin.created"), ""],
-                      rx.foreach(UsersState.rows, user_table_row)),
-                empty_state("users", tr("admin.users.empty"), tr("admin.users.empty_body")),
-            ),
-        ),
+        table([tr("admin.name"), tr("admin.status"), tr("admin.keys.limits"), tr("admin.users.usage"),
+               tr("admin.users.last_seen"), tr("admin.created"), ""],
+              rx.foreach(UsersState.rows, user_table_row)),
+        empty_state("users", tr("admin.users.empty"), tr("admin.users.empty_body")),
     )
 
 
-def create_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(UsersState.editing_id != "", tr("admin.users.limits"), tr("admin.users.create"))),
-            rx.form(
-                rx.vstack(
-                    rx.cond(UsersState.editing_id == "", rx.vstack(
-                        field(tr("admin.name"), rx.input(name="name", required=True, max_length=64, width="100%", dir="auto",
-                                                         data_testid="user-name")),
-                        field(tr("admin.users.email"), rx.input(name="email", type="email", width="100%", dir="ltr")),
-                        field(tr("admin.users.password"), rx.input(name="password", type="password", width="100%", dir="ltr",
-                                                                   auto_complete="new-password"),
-                              hint=tr("admin.users.password_hint")),
-                        field(tr("admin.users.role"), rx.select(["user", "admin"], name="role", default_value="user")),
-                        spacing="3",
-                        width="100%",
-                    )),
-                    rx.grid(
-                        field(tr("admin.keys.rate"), rx.hstack(
-                            rx.input(name="rate", type="number", min=0, placeholder="60", width="100%",
-                                     default_value=UsersState.limits_form["rate"], data_testid="user-rate"),
-                            rx.select(list(RATE_UNITS), name="rate_unit", default_value=UsersState.limits_form["rate_unit"]),
-                        ), hint=tr("admin.users.limit_hint")),
-                        field(tr("admin.keys.cost_limit"), rx.input(name="cost_limit", type="number", min=0, step="any",
-                                                                   placeholder="5", width="100%",
-                                                                   default_value=UsersState.limits_form["cost_limit"])),
-                        columns="2",
-                        spacing="3",
-                        width="100%",
-                    ),
-                    rx.cond(UsersState.form_error != "", rx.callout(UsersState.form_error, icon="circle-alert",
-                                                                    color_scheme="red", size="1", width="100%",
-                                                                    data_testid="form-error")),
-                    rx.hstack(
-                        rx.dialog.close(rx.button(tr("admin.cancel"), variant="soft", color_scheme="gray", type="button")),
-                        rx.button(tr("admin.save"), type="submit", loading=UsersState.saving, data_testid="user-save"),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                    width="100%",
-                ),
-                on_submit=UsersState.save,
-                reset_on_submit=True,
+def user_dialog() -> rx.Component:
+    return form_dialog(
+        UsersState,
+        rx.cond(UsersState.editing_id != "", tr("admin.users.limits"), tr("admin.users.create")),
+        save_form(
+            UsersState,
+            rx.cond(UsersState.editing_id == "", form_stack(
+                field(tr("admin.name"), rx.input(name="name", required=True, max_length=64, width="100%", dir="auto",
+                                                 data_testid="user-name")),
+                field(tr("admin.users.email"), rx.input(name="email", type="email", width="100%", dir="ltr")),
+                field(tr("admin.users.password"), rx.input(name="password", type="password", width="100%", dir="ltr",
+                                                           auto_complete="new-password"),
+                      hint=tr("admin.users.password_hint")),
+                field(tr("admin.users.role"), rx.select(["user", "admin"], name="role", default_value="user")),
+            )),
+            form_grid(
+                field(tr("admin.keys.rate"), rx.hstack(
+                    rx.input(name="rate", type="number", min=0, placeholder="60", width="100%",
+                             default_value=UsersState.limits_form["rate"], data_testid="user-rate"),
+                    rx.select(list(RATE_UNITS), name="rate_unit", default_value=UsersState.limits_form["rate_unit"]),
+                ), hint=tr("admin.users.limit_hint")),
+                field(tr("admin.keys.cost_limit"), rx.input(name="cost_limit", type="number", min=0, step="any",
+                                                           placeholder="5", width="100%",
+                                                           default_value=UsersState.limits_form["cost_limit"])),
+                columns="2",
             ),
-            max_width="480px",
-            dir=LangState.direction,
+            save_test_id="user-save",
+            reset_on_submit=True,
         ),
-        open=UsersState.form_open,
-        on_open_change=UsersState.set_form_open,
+        max_width="480px",
     )
 
 
 def password_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("admin.users.password_for"), " ", UsersState.new_password_for),
-            rx.callout(tr("admin.users.once"), icon="shield-alert", color_scheme="amber", size="1", margin_y="0.75rem"),
-            rx.code(UsersState.new_password, size="3", style={"direction": "ltr", "padding": "0.5rem"},
-                    data_testid="new-password"),
-            rx.hstack(rx.button(tr("admin.done"), on_click=UsersState.close_new_password, data_testid="new-password-done"),
-                      justify="end", margin_top="1rem"),
-            max_width="480px",
-            dir=LangState.direction,
-        ),
-        open=UsersState.new_password != "",
-    )
+    return shown_once_dialog([tr("admin.users.password_for"), " ", UsersState.new_password_for], tr("admin.users.once"),
+                             UsersState.new_password, UsersState.close_new_password, "new-password", max_width="480px")
 
 
 def delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(tr("admin.users.delete"), " ", UsersState.delete_name),
-            rx.alert_dialog.description(tr("admin.users.delete_help"), size="2", margin_bottom="0.75rem"),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button(tr("admin.cancel"), variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button(tr("admin.users.delete"), color_scheme="red", on_click=UsersState.delete,
-                                                 data_testid="user-delete-confirm")),
-                justify="end",
-            ),
-            dir=LangState.direction,
-        ),
-        open=UsersState.delete_id != "",
-        on_open_change=UsersState.cancel_delete,
+    return confirm_dialog(
+        [tr("admin.users.delete"), " ", UsersState.delete_name],
+        tr("admin.users.delete_help"),
+        confirm_bar(rx.alert_dialog.action(rx.button(tr("admin.users.delete"), color_scheme="red", on_click=UsersState.delete,
+                                                     data_testid="user-delete-confirm"))),
+        is_open=UsersState.delete_id != "",
+        on_cancel=UsersState.cancel_delete,
     )
 
 
-@rx.page(route="/admin/users", title="DictaChat · Users", on_load=[AdminState.require_session, UsersState.load])
+@admin_page("users", "Users", UsersState.load)
 def users() -> rx.Component:
     return admin_shell(
-        "users", tr("admin.users.title"), tr("admin.users.subtitle"),
-        users_table(), create_dialog(), password_dialog(), delete_dialog(),
+        "users", users_table(), user_dialog(), password_dialog(), delete_dialog(),
         actions=rx.button(rx.icon("user-plus", size=14), tr("admin.users.create"), on_click=UsersState.open_create,
                           data_testid="user-create"),
     )

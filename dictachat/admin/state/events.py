@@ -25,6 +25,9 @@ CSV_FIELDS = [
     "upstream", "error",
 ]
 TRISTATE = {"yes": True, "no": False}
+# The filters and their unfiltered values; key and status selects name "no filter" with an option of their own.
+FILTERS = {"key_id": "", "model": "", "status": "", "window": "24h", "stream": "any", "cached": "any"}
+ALL_OPTION = {"key_id": "__all__", "status": "any"}
 
 
 @dataclass
@@ -105,6 +108,7 @@ class EventsState(AdminPage, UserFilter, AdminState):
     # Keyset pages: the cursor each visited page starts at ("" for the first), and the next page's.
     cursors: list[str] = [""]
     next_cursor: str = ""
+    _to_page: int = -1  # the page a pager button asked for, until its rows come
     key_options: list[list[str]] = []
 
     key_id: str = ""
@@ -156,18 +160,21 @@ class EventsState(AdminPage, UserFilter, AdminState):
         return {k.get("keyId", ""): k.get("name", "") for k in keys}
 
     @rx.event
-    @admin_call(loading=False)
+    @admin_call(loading=False, _to_page=-1)
     async def load(self):
+        """Show the page a pager button asked for, else the current one again; the page number changes with its
+        rows, not before (a range label over the previous page's rows would misread)."""
         self.loading, self.error = True, ""
         yield
         api = self._api()
         names, user_names = await asyncio.gather(self._key_names(api), self._load_users(api))
-        first = self.page == 0  # counted once per filter; later pages start at their cursor
+        target, self._to_page = (self.page if self._to_page < 0 else self._to_page), -1
+        first = target == 0  # counted once per filter; later pages start at their cursor
         query = {**self._query(), "limit": PAGE_SIZE, "includeTotal": first}
         if not first:
-            query["cursor"] = self.cursors[self.page]
+            query["cursor"] = self.cursors[target]
         page = await api.events(query)
-        self.rows = [event_row(e, names, user_names) for e in page["events"]]
+        self.rows, self.page = [event_row(e, names, user_names) for e in page["events"]], target
         if page["total"] is not None:
             self.total = page["total"]
         self.next_cursor = page["nextCursor"] or ""
@@ -178,34 +185,11 @@ class EventsState(AdminPage, UserFilter, AdminState):
         return EventsState.load
 
     @rx.event
-    def set_key_id(self, value: str):
-        self.key_id = "" if value == "__all__" else value
-        return self._refilter()
-
-    @rx.event
-    def set_model(self, value: str):
-        self.model = value
-        return self._refilter()
-
-    @rx.event
-    def set_status(self, value: str):
-        self.status = "" if value == "any" else value
-        return self._refilter()
-
-    @rx.event
-    def set_window(self, value: str):
-        self.window = value
-        return self._refilter()
-
-    @rx.event
-    def set_stream(self, value: str):
-        self.stream = value
-        return self._refilter()
-
-    @rx.event
-    def set_cached(self, value: str):
-        self.cached = value
-        return self._refilter()
+    def set_filter(self, name: str, value: str):
+        """One filter changed (its "all" option stored as no filter); the list starts again at page one."""
+        if name in FILTERS:
+            setattr(self, name, "" if value == ALL_OPTION.get(name) else value)
+            return self._refilter()
 
     @rx.event
     def sort_by(self, column: str):
@@ -218,7 +202,8 @@ class EventsState(AdminPage, UserFilter, AdminState):
 
     @rx.event
     def reset_filters(self):
-        self.key_id, self.model, self.status, self.window, self.stream, self.cached = "", "", "", "24h", "any", "any"
+        for name, value in FILTERS.items():
+            setattr(self, name, value)
         self.user_id = ""
         self.sort, self.order = "time", "desc"
         return self._refilter()
@@ -227,13 +212,13 @@ class EventsState(AdminPage, UserFilter, AdminState):
     def next_page(self):
         if self.next_cursor:
             self.cursors = [*self.cursors[: self.page + 1], self.next_cursor]
-            self.page += 1
+            self._to_page = self.page + 1
             return EventsState.load
 
     @rx.event
     def prev_page(self):
         if self.page > 0:
-            self.page -= 1
+            self._to_page = self.page - 1
             return EventsState.load
 
     @rx.event

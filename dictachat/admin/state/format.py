@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from babel.numbers import format_decimal
 
@@ -37,6 +39,18 @@ def usd(value: float | None) -> str:
     if abs(value) >= 0.01:
         return f"${value:.4f}"
     return f"${value:.6f}".rstrip("0")
+
+
+def limits(owner: Mapping[str, Any]) -> list[str]:
+    """The rate and cost limits of a key or a user, each a short text ("20 / m", "$5.00", "$1.00 / d"); unset ones left out."""
+    texts = []
+    if owner.get("rateLimitOverTime"):
+        texts.append(f"{owner['rateLimitOverTime']} / {owner.get('rateLimitUnit') or 'm'}")
+    if owner.get("costLimitInUsd"):
+        texts.append(usd(owner["costLimitInUsd"]))
+    if owner.get("costLimitInUsdOverTime"):
+        texts.append(f"{usd(owner['costLimitInUsdOverTime'])} / {owner.get('costLimitInUsdUnit') or 'd'}")
+    return texts
 
 
 def count(value: float | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import reflex as rx
@@ -29,8 +29,7 @@ class KeyRow:
     tags: list[str] | None = None
     revoked: bool = False
     revoked_reason: str = ""
-    rate: str = ""
-    cost_limit: str = ""
+    limits: list[str] = field(default_factory=list)
     share: str = ""
     spend: str = ""
     requests: int = 0
@@ -140,20 +139,13 @@ def share_text(key: KeyInfo) -> str:
 
 
 def key_row(key: KeyInfo, usage: Spend, now: float) -> KeyRow:
-    rate = f"{key['rateLimitOverTime']} / {key.get('rateLimitUnit') or 'm'}" if key.get("rateLimitOverTime") else ""
-    limits = []
-    if key.get("costLimitInUsd"):
-        limits.append(fmt.usd(key["costLimitInUsd"]))
-    if key.get("costLimitInUsdOverTime"):
-        limits.append(f"{fmt.usd(key['costLimitInUsdOverTime'])} / {key.get('costLimitInUsdUnit') or 'd'}")
     return KeyRow(
         key_id=key.get("keyId", ""),
         name=key.get("name", ""),
         tags=list(key.get("tags") or []),
         revoked=bool(key.get("revoked")),
         revoked_reason=key.get("revokedReason", ""),
-        rate=rate,
-        cost_limit=" · ".join(limits),
+        limits=fmt.limits(key),
         share=share_text(key),
         spend=fmt.usd(usage.get("costInUsd", 0.0)),
         requests=int(usage.get("requests", 0)),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import reflex as rx
 
-from dictachat.admin.client import AdminError
+from dictachat.admin.client import AdminError, Kind
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, NotSignedIn, admin_call
 from dictachat.admin.state.format import items
 
@@ -139,7 +139,7 @@ class ProvidersState(AdminForm, AdminPage, AdminState):
         yield
         api = self._api()
         settings, providers, routes = await asyncio.gather(
-            api.list_provider_settings(), api.list_custom_providers(), api.list_routes()
+            api.list_items("setting"), api.list_items("provider"), api.list_items("route")
         )
         self._raw = {row["id"]: row for row in [*settings, *providers, *routes]}
         self.settings = [setting_row(s) for s in settings]
@@ -173,13 +173,9 @@ class ProvidersState(AdminForm, AdminPage, AdminState):
 
     async def _save(self, form: JSON) -> None:
         api = self._api()
-        kind = self.form["kind"]
+        kind = cast(Kind, self.form["kind"])
         if kind == "provider":
             body: JSON = {"provider": form.get("provider", "").strip(), "urls": items(form.get("urls", ""))}
-            if self.editing_id:
-                await api.update_custom_provider(self.editing_id, body)
-            else:
-                await api.create_custom_provider(body)
         elif kind == "setting":
             body = {
                 "provider": form.get("provider", "").strip(),
@@ -188,10 +184,6 @@ class ProvidersState(AdminForm, AdminPage, AdminState):
                 "allowedModels": items(form.get("models", "")),
                 "costMap": cost_map_from_text(form.get("prices", "")),
             }
-            if self.editing_id:
-                await api.update_provider_setting(self.editing_id, body)
-            else:
-                await api.create_provider_setting(body)
         else:
             body = {
                 "name": form.get("name", "").strip(),
@@ -201,19 +193,24 @@ class ProvidersState(AdminForm, AdminPage, AdminState):
                 "cacheConfig": {"enabled": bool(form.get("cache")), "ttl": int(form.get("ttl") or 0)},
             }
             await self._replace_route(body)
+            return
+        if self.editing_id:
+            await api.update_item(kind, self.editing_id, body)
+        else:
+            await api.create_item(kind, body)
 
     async def _replace_route(self, body: JSON) -> None:
         """Create a route; editing replaces it (the admin API has no PATCH for routes) and restores it on failure."""
         api = self._api()
         if not self.editing_id:
-            await api.create_route(body)
+            await api.create_item("route", body)
             return
         old = self._raw[self.editing_id]
-        await api.delete_route(self.editing_id)
+        await api.delete_item("route", self.editing_id)
         try:
-            await api.create_route(body)
+            await api.create_item("route", body)
         except AdminError:
-            await api.create_route({k: old[k] for k in ("name", "path", "steps", "keyIds", "cacheConfig", "retries") if k in old})
+            await api.create_item("route", {k: old[k] for k in ("name", "path", "steps", "keyIds", "cacheConfig", "retries") if k in old})
             raise
 
     @rx.event
@@ -233,7 +230,7 @@ class ProvidersState(AdminForm, AdminPage, AdminState):
     @rx.event
     @admin_call()
     async def delete_route(self, route_id: str):
-        await self._api().delete_route(route_id)
+        await self._api().delete_item("route", route_id)
         yield rx.toast.success(await self._t("admin.routes.deleted"))
         yield ProvidersState.load
 

@@ -30,16 +30,11 @@ class UserRow:
 
 
 def user_row(user: UserInfo) -> UserRow:
-    limits = []
-    if user.get("rateLimitOverTime"):
-        limits.append(f"{user['rateLimitOverTime']} / {user.get('rateLimitUnit') or 'm'}")
-    if user.get("costLimitInUsd"):
-        limits.append(fmt.usd(user["costLimitInUsd"]))
     return UserRow(
         id=user.get("id", ""), name=user.get("name", ""), email=user.get("email", ""), role=user.get("role", "user"),
         disabled=bool(user.get("disabled")), created=fmt.stamp(user.get("createdAt"), with_seconds=False),
         last_seen=fmt.stamp(user["lastSeenAt"], with_seconds=False) if user.get("lastSeenAt") else "",
-        limits=" · ".join(limits), requests=int(user.get("requests", 0)),
+        limits=" · ".join(fmt.limits(user)), requests=int(user.get("requests", 0)),
         tokens=fmt.count(user.get("promptTokenCount", 0) + user.get("completionTokenCount", 0)),
         spend=fmt.usd(user.get("costInUsd", 0.0)),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from dictachat.auth.page import sign_out_button
@@ -47,43 +49,46 @@ def _group(label: str, items: rx.Var[list[ConversationItem]]) -> rx.Component:
     )
 
 
+def _small_dialog(kind: Any, *children: rx.Component, is_open: rx.Var, on_close: rx.EventHandler) -> rx.Component:
+    """A small sidebar dialog (`kind` is rx.dialog or rx.alert_dialog); closing it any way calls `on_close`."""
+    return kind.root(
+        kind.content(*children, dir=LangState.direction, class_name="dialog dialog-sm"),
+        open=is_open,
+        on_open_change=lambda _open: on_close(),
+    )
+
+
 def _rename_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(tr("chat.rename")),
-            rx.el.form(
-                rx.el.input(name="title", default_value=ChatSidebarState.rename_title, dir="auto", class_name="input",
-                            auto_focus=True, id="rename-input"),
-                rx.el.div(
-                    rx.el.button(tr("chat.cancel"), type="button", class_name="btn btn-soft", on_click=ChatSidebarState.cancel_rename),
-                    rx.el.button(tr("chat.save"), type="submit", class_name="btn btn-primary"),
-                    class_name="dialog-bar",
-                ),
-                on_submit=ChatSidebarState.save_rename,
+    return _small_dialog(
+        rx.dialog,
+        rx.dialog.title(tr("chat.rename")),
+        rx.el.form(
+            rx.el.input(name="title", default_value=ChatSidebarState.rename_title, dir="auto", class_name="input",
+                        auto_focus=True, id="rename-input"),
+            rx.el.div(
+                rx.el.button(tr("chat.cancel"), type="button", class_name="btn btn-soft", on_click=ChatSidebarState.cancel_rename),
+                rx.el.button(tr("chat.save"), type="submit", class_name="btn btn-primary"),
+                class_name="dialog-bar",
             ),
-            dir=LangState.direction,
-            class_name="dialog dialog-sm",
+            on_submit=ChatSidebarState.save_rename,
         ),
-        open=ChatSidebarState.rename_id != "",
-        on_open_change=lambda _open: ChatSidebarState.cancel_rename(),
+        is_open=ChatSidebarState.rename_id != "",
+        on_close=ChatSidebarState.cancel_rename,
     )
 
 
 def _delete_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(tr("chat.delete_confirm")),
-            rx.el.div(
-                rx.alert_dialog.cancel(rx.el.button(tr("chat.cancel"), type="button", class_name="btn btn-soft")),
-                rx.alert_dialog.action(rx.el.button(tr("chat.delete"), type="button", class_name="btn btn-danger",
-                                                    on_click=ChatSidebarState.confirm_delete)),
-                class_name="dialog-bar",
-            ),
-            dir=LangState.direction,
-            class_name="dialog dialog-sm",
+    return _small_dialog(
+        rx.alert_dialog,
+        rx.alert_dialog.title(tr("chat.delete_confirm")),
+        rx.el.div(
+            rx.alert_dialog.cancel(rx.el.button(tr("chat.cancel"), type="button", class_name="btn btn-soft")),
+            rx.alert_dialog.action(rx.el.button(tr("chat.delete"), type="button", class_name="btn btn-danger",
+                                                on_click=ChatSidebarState.confirm_delete)),
+            class_name="dialog-bar",
         ),
-        open=ChatSidebarState.delete_id != "",
-        on_open_change=lambda _open: ChatSidebarState.cancel_delete(),
+        is_open=ChatSidebarState.delete_id != "",
+        on_close=ChatSidebarState.cancel_delete,
     )
 
 
