@@ -118,10 +118,12 @@ def markdown_part(text: rx.Var[str]) -> rx.Component:
 def answer_markdown(settled: rx.Var[list[str]], tail: rx.Var[str]) -> rx.Component:
     """An answer as settled blocks, each rendered once, then the last (growing while it streams).
 
-    The parts are `display: contents`, so the blocks lay out as one Markdown document."""
+    The parts are `display: contents`, so the blocks lay out as one Markdown document. Settled blocks
+    and the tail are one list (keyed by position), so when the tail's first block settles it stays in
+    the same element: React re-renders it with its final text and keeps its DOM."""
+    parts = settled + rx.Var.create([tail]).to(list[str])
     return rx.el.div(
-        rx.foreach(settled, lambda block: markdown_part(text=block)),
-        markdown_part(text=tail),
+        rx.foreach(parts, lambda block: markdown_part(text=block)),
         class_name="md md-parts",
         dir="auto",
     )
