@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex.components.markdown.markdown import Markdown
+from reflex.components.tags.tag import CommonTag
 from reflex.vars.base import Var
 
 # Inside a Markdown component function, `props` holds the element's attributes. react-markdown
@@ -71,9 +73,40 @@ COMPONENT_MAP: dict[str, Any] = {
 }
 
 
+class _Markdown(Markdown):
+    """react-markdown given one component map for the page's lifetime.
+
+    Reflex builds the map (a new function per tag) on every render; react-markdown then hands React
+    new element types, so React unmounts and remounts every element of a block each time its text
+    grows: the streaming tail's code blocks were highlighted from scratch and its DOM rebuilt on
+    every update. A map without hooks can be built once, when the module loads."""
+
+    def _static_map(self) -> str:
+        return self._get_component_map_name() + "_static"
+
+    def _has_hooks(self) -> bool:
+        return any(factory(Var(_js_expr="", _var_type=str))._get_all_hooks() for factory in self.component_map.values())
+
+    def _get_custom_code(self) -> str | None:
+        code = super()._get_custom_code() or ""
+        if self._has_hooks():
+            return code
+        return code + f"const {self._static_map()} = {self._get_component_map_name()}();\n"
+
+    def _render(self) -> CommonTag:
+        tag = super()._render()
+        return tag if self._has_hooks() else tag.add_props(components=Var(_js_expr=self._static_map()))
+
+
 def markdown(content: rx.Var, class_name: str = "md") -> rx.Component:
-    """Render model output as Markdown, safely."""
-    return rx.markdown(content, use_raw=False, component_map=COMPONENT_MAP, class_name=class_name, dir="auto")
+    """Render model output as Markdown, safely: GFM and math, no raw HTML (see the module docstring)."""
+    plugins = rx.markdown.plugin
+    return rx.el.div(
+        _Markdown.create(content, component_map=COMPONENT_MAP, remark_plugins=[plugins.math, plugins.gfm],
+                         rehype_plugins=[plugins.katex, plugins.unwrap_images]),
+        class_name=class_name,
+        dir="auto",
+    )
 
 
 @rx.memo
@@ -85,10 +118,12 @@ def markdown_part(text: rx.Var[str]) -> rx.Component:
 def answer_markdown(settled: rx.Var[list[str]], tail: rx.Var[str]) -> rx.Component:
     """An answer as settled blocks, each rendered once, then the last (growing while it streams).
 
-    The parts are `display: contents`, so the blocks lay out as one Markdown document."""
+    The parts are `display: contents`, so the blocks lay out as one Markdown document. Settled blocks
+    and the tail are one list (keyed by position), so when the tail's first block settles it stays in
+    the same element: React re-renders it with its final text and keeps its DOM."""
+    parts = settled + rx.Var.create([tail]).to(list[str])
     return rx.el.div(
-        rx.foreach(settled, lambda block: markdown_part(text=block)),
-        markdown_part(text=tail),
+        rx.foreach(parts, lambda block: markdown_part(text=block)),
         class_name="md md-parts",
         dir="auto",
     )

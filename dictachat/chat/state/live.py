@@ -51,7 +51,9 @@ class ChatLiveState(rx.State):
 
     def _show(self, turn: ChatMessage, answer: AnswerBlocks | None = None, settled_changed: bool = True) -> None:
         """Put a turn on screen: its answer as `answer`'s blocks (none given: no answer yet)."""
-        self.live = dataclasses.replace(turn, content="")
+        live = dataclasses.replace(turn, content="")
+        if live != self.live:  # while the answer streams only its text changes: `live` (thinking and all) is not sent again
+            self.live = live
         if settled_changed:
             self.answer_settled = list(answer.settled) if answer else []
         self.answer_tail = answer.tail if answer else ""
