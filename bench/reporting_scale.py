@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -33,27 +35,49 @@ DAY = 86_400
 MODELS = ["dictalm", "smollm", "gpt-4o-mini"]
 
 
+LOAD_BATCH = 1_000_000  # rows per INSERT … SELECT: progress is printed per batch
+
+# One row per generate_series value, every random draw made once in the inner select (OFFSET 0 keeps the
+# planner from inlining it and drawing twice). Latency is log-normal (median ~665 ms), 5 % errors.
+_GENERATE = """
+INSERT INTO events (id, created_at, key_id, tags, provider, model, path, method, route_id, status, stream,
+                    prompt_token_count, completion_token_count, cost_in_usd, latency_in_ms, cache_hit, upstream,
+                    error, custom_id, user_id)
+SELECT md5(%(seed)s || ':' || g)::uuid::text, %(now)s - t * 2592000, (%(keys)s::text[])[k],
+       (%(tags)s::text[])[k]::json, 'llama-cpp-root', (ARRAY['dictalm', 'smollm', 'gpt-4o-mini'])[m],
+       '/v1/chat/completions', 'POST', '', CASE WHEN s < 0.95 THEN 200 ELSE (ARRAY[429, 499, 500])[e] END,
+       st < 0.5, p, c, (p + 2 * c) * 1e-6, exp(6.5 + 0.8 * sqrt(-2 * ln(1 - u1)) * cos(2 * pi() * u2)), ch < 0.05,
+       'http://127.0.0.1:5002', '', '', ''
+FROM (SELECT g, random() AS t, 1 + floor(random() * %(n_keys)s)::int AS k, 1 + floor(random() * 3)::int AS m,
+             random() AS s, 1 + floor(random() * 3)::int AS e, random() AS st,
+             10 + floor(random() * 2991)::int AS p, 1 + floor(random() * 1500)::int AS c,
+             random() AS u1, random() AS u2, random() AS ch
+      FROM generate_series(%(low)s, %(high)s) g OFFSET 0) r
+"""
+
+
 def bulk_load(url: str, n: int, keys: list[str], now: float) -> tuple[float, float]:
-    """COPY `n` events spread over the last 30 days, then build their rollups; (load s, rollup s)."""
+    """Generate `n` events spread over the 30 days before `now` inside PostgreSQL (INSERT … SELECT
+    generate_series, secondary indexes dropped and rebuilt), then build their rollups; (load s, rollup s)."""
     rng = random.Random(1)
     tags = [json.dumps(sorted(rng.sample(["team-a", "team-b", "prod"], rng.randint(0, 2)))) for _ in keys]
     started = time.perf_counter()
-    columns = ("id, created_at, key_id, tags, provider, model, path, method, route_id, status, stream, "
-               "prompt_token_count, completion_token_count, cost_in_usd, latency_in_ms, cache_hit, upstream, "
-               "error, custom_id")
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        with cur.copy(f"COPY events ({columns}) FROM STDIN") as copy:
-            for _ in range(n):
-                k = rng.randrange(len(keys))
-                status = 200 if rng.random() < 0.95 else rng.choice([429, 499, 500])
-                prompt, completion = rng.randint(10, 3000), rng.randint(1, 1500)
-                copy.write_row((
-                    str(uuid.UUID(int=rng.getrandbits(128))), now - rng.random() * 30 * DAY, keys[k], tags[k],
-                    "llama-cpp-root", rng.choice(MODELS), "/v1/chat/completions", "POST", "", status,
-                    rng.random() < 0.5, prompt, completion, (prompt + 2 * completion) * 1e-6,
-                    rng.lognormvariate(6.5, 0.8), rng.random() < 0.05, "http://127.0.0.1:5002", "", "",
-                ))
-        conn.commit()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET synchronous_commit = off")
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        indexes = [(name, sql) for name, sql in conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'events' AND indexname NOT LIKE '%pkey'")]
+        for name, _sql in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        conn.execute("SELECT setseed(0.5)")
+        for low in range(1, n + 1, LOAD_BATCH):
+            high = min(n, low + LOAD_BATCH - 1)
+            conn.execute(_GENERATE, {"seed": "bench", "now": now, "keys": keys, "tags": tags, "n_keys": len(keys),
+                                     "low": low, "high": high})
+            print(f"  {high:,} events inserted, {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        for _name, sql in indexes:
+            conn.execute(sql)
+        print(f"  indexes rebuilt, {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     loaded = time.perf_counter()
     engine = make_engine(url)
     with engine.begin() as sa_conn:
@@ -99,16 +123,23 @@ def pct(values: list[float], q: float) -> float:
     return data[min(len(data) - 1, int(q * len(data)))] if data else 0.0
 
 
+def load_average() -> str:
+    """The machine's 1/5/15-minute load averages: the figures are only comparable at similar load."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def admin_pid(supervisor: int) -> int:
     """The admin child of the supervisor (started first)."""
     children = Path(f"/proc/{supervisor}/task/{supervisor}/children").read_text().split()
     return int(children[0])
 
 
-async def run(n: int, repeat: int) -> None:
+BENCH_KEY_NAME = "bench-load"  # the keys the loaded events belong to, found again by --database
+
+
+def prepare(n: int) -> tuple[str, list[str], float, str]:
+    """A new database with `n` loaded events; (url, key ids, load time, how long the load took)."""
     url = create_database()
-    logs = Path(tempfile.mkdtemp(prefix="bench-reporting-"))
-    upstream = start_upstream(logs)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
@@ -121,8 +152,27 @@ async def run(n: int, repeat: int) -> None:
                          "rate_limit_over_time, rate_limit_unit, ttl, setting_ids, allowed_paths, allowed_models, "
                          "should_log_request, should_log_response, cache_enabled, cache_ttl_s) VALUES (%s, %s, %s, '', "
                          "'[]', 0, 0, false, '', 0, 0, '', 0, '', '', '[]', '[]', '[]', false, false, false, 0)",
-                         (k, k[:8], uuid.uuid4().hex))
+                         (k, BENCH_KEY_NAME, uuid.uuid4().hex))
     load_s, rollup_s = bulk_load(url, n, keys, now)
+    return url, keys, now, f"load {load_s:.0f} s, rollups {rollup_s:.0f} s"
+
+
+def reuse(url: str) -> tuple[list[str], float, int]:
+    """The keys, load time and event count of a database loaded by an earlier run (--keep)."""
+    with psycopg.connect(url) as conn:
+        keys = [k for (k,) in conn.execute("SELECT key_id FROM keys WHERE name = %s ORDER BY key_id", (BENCH_KEY_NAME,))]
+        row = conn.execute("SELECT max(created_at), count(*) FROM events WHERE key_id = ANY(%s)", (keys,)).fetchone()
+    assert keys and row is not None, f"{url} holds no events loaded by this bench"
+    return keys, float(row[0]), int(row[1])
+
+
+async def run(n: int, repeat: int, database: str | None, keep: bool) -> None:
+    if database:
+        url, (keys, now, n), how = database, reuse(database), "reused"
+    else:
+        url, keys, now, how = prepare(n)
+    logs = Path(tempfile.mkdtemp(prefix="bench-reporting-"))
+    upstream = start_upstream(logs)
     with psycopg.connect(url) as conn:
         counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("event_rollups", "latency_rollups")}
     gateway = start_gateway(logs, url, upstream.url, REDIS_URL, f"bench:{uuid.uuid4().hex[:6]}:")
@@ -170,8 +220,11 @@ async def run(n: int, repeat: int) -> None:
     finally:
         gateway.child.stop()
         upstream.child.stop()
-        drop_database(url)
-    print(f"\n{n:,} events over 30 days, 50 keys, 3 models; COPY {load_s:.1f} s, rollups {rollup_s:.1f} s; "
+        if keep or database:
+            print(f"kept the loaded database: --database {url}", file=sys.stderr)
+        else:
+            drop_database(url)
+    print(f"\n{n:,} events over 30 days, 50 keys, 3 models ({how}); load average {load_average()}; "
           f"admin process RSS {rss:.0f} MB; rollup rows: "
           + ", ".join(f"{t} {c[0] if c else 0:,}" for t, c in counts.items()) + "\n")
     print("| admin call | admin ms (median) | proxy p99 ms | proxy max ms | p99 / idle p99 |")
@@ -182,8 +235,6 @@ async def run(n: int, repeat: int) -> None:
 
 def _cursor_at(url: str, offset: int) -> str:
     """The cursor that starts page offset/100 + 1 in time order (found once, not timed)."""
-    import base64
-
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT created_at, id FROM events ORDER BY created_at DESC, id DESC OFFSET %s LIMIT 1",
                            (offset - 1,)).fetchone()
@@ -192,11 +243,13 @@ def _cursor_at(url: str, offset: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000, help="events to load (default 1,000,000)")
+    parser.add_argument("--repeat", type=int, default=3, help="times each admin call runs (median reported)")
+    parser.add_argument("--keep", action="store_true", help="keep the loaded database and print its URL")
+    parser.add_argument("--database", metavar="URL", help="measure a database kept by --keep instead of loading")
     args = parser.parse_args()
-    asyncio.run(run(args.events, args.repeat))
+    asyncio.run(run(args.events, args.repeat, args.database, args.keep))
 
 
 if __name__ == "__main__":

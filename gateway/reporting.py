@@ -1,9 +1,11 @@
-"""Usage reports computed by the database: hourly rollups for whole hours, raw events only for the edges.
+"""Usage reports computed by the database: daily and hourly rollups for whole days and hours, raw events
+only for the edges.
 
-A window [start, end) is cut into buckets of `increment` seconds. Every hour that lies inside one bucket
-is read from the rollups (gateway.rollups); hours that straddle a bucket edge or the window's edges are
-read from raw events, grouped by the database too. Hours before the retention `horizon` have no raw
-events left: there a straddling hour counts whole, in the bucket where it starts.
+A window [start, end) is cut into buckets of `increment` seconds. Every UTC day that lies inside one
+bucket is read from the daily rollups, every other hour inside one bucket from the hourly rollups
+(gateway.rollups); hours that straddle a bucket edge or the window's edges are read from raw events,
+grouped by the database too. Hours before the retention `horizon` have no raw events left: there a
+straddling hour counts whole, in the bucket where it starts.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, type_coerce, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, true, type_coerce, union_all
 from sqlalchemy import select as select_columns  # more than four columns; sqlmodel's select types at most four
 from sqlalchemy.types import Integer
 from sqlmodel import Session, col, select
@@ -22,12 +24,14 @@ from gateway import histogram, retention
 from gateway.errors import GatewayError
 from gateway.event_search import EventFilter
 from gateway.jsonsql import has_all
-from gateway.models import Event, EventRollup, Key, LatencyRollup
-from gateway.rollups import ALL, CANCELLED_STATUS, HOUR, hour_of
+from gateway.models import (DailyEventRollup, DailyLatencyRollup, Event, EventRollup, Key, LatencyCounts, LatencyRollup,
+                            RollupTotals)
+from gateway.rollups import ALL, CANCELLED_STATUS, DAY, HOUR, hour_of
 
 MAX_BUCKETS = 10_000
 QUANTILES = (0.5, 0.95, 0.99)
 MAX_RAW_INTERVALS = 64  # past this many edge pieces, read the whole window after the horizon from raw events
+MAX_DAY_RANGES = 64  # past this many separate runs of whole days, read hourly rollups only
 
 
 @dataclass
@@ -101,6 +105,56 @@ class Window:
             return [(max(low, self.horizon), high)]
         return merged
 
+    def days(self) -> list[tuple[float, float]]:
+        """Time ranges read from the daily rollups: whole UTC days that lie inside one bucket, merged.
+        None for buckets shorter than a day, or when they would be many short runs or meet raw edges."""
+        low = self.start if self.start is not None else -math.inf
+        high = self.end if self.end is not None else math.inf
+        if self.increment is None or self.start is None:
+            spans = [(low, high)]
+        elif self.increment < DAY or self.end is None or not float(self.start).is_integer():
+            return []
+        else:
+            spans = [(b, min(b + self.increment, high)) for b in range(int(self.start), math.ceil(high), self.increment)]
+        runs: list[tuple[float, float]] = []
+        for a, b in spans:
+            first, last = _day_at_or_after(a), _day_at_or_before(b)
+            if first >= last:
+                continue
+            if runs and first <= runs[-1][1]:
+                runs[-1] = (runs[-1][0], last)
+            else:
+                runs.append((first, last))
+        raw = self.raw_intervals()
+        if len(runs) > MAX_DAY_RANGES or any(a < d_high and d_low < b for a, b in raw for d_low, d_high in runs):
+            return []
+        return runs
+
+    def hours(self) -> list[tuple[float, float]]:
+        """Time ranges read from the hourly rollups (before raw edges are taken out): the window but its days."""
+        low = self.start if self.start is not None else -math.inf
+        high = self.end if self.end is not None else math.inf
+        pieces = []
+        for day_low, day_high in self.days():
+            pieces.append((low, day_low))
+            low = day_high
+        pieces.append((low, high))
+        return [(a, b) for a, b in pieces if a < b]
+
+
+def _day_at_or_after(t: float) -> float:
+    return t if math.isinf(t) else math.ceil(t / DAY) * DAY
+
+
+def _day_at_or_before(t: float) -> float:
+    return t if math.isinf(t) else math.floor(t / DAY) * DAY
+
+
+def _in_ranges(column: Any, ranges: list[tuple[float, float]]) -> ColumnElement[bool]:
+    """`column` inside one of the [a, b) ranges (either end may be infinite)."""
+    bounded = [[*([column >= a] if a > -math.inf else []), *([column < b] if b < math.inf else [])] for a, b in ranges]
+    return or_(*(and_(*conds) if conds else true() for conds in bounded))
+
 
 def _index(column: Any, window: Window) -> ColumnElement[int]:
     """Bucket index of a time column (integer hours or float event times)."""
@@ -113,17 +167,21 @@ def _index(column: Any, window: Window) -> ColumnElement[int]:
     return func.floor(offset / window.increment).cast(Integer)
 
 
-def _rollup_hours(column: Any, window: Window) -> list[ColumnElement[bool]]:
-    """Rollup hours answered from rollups: inside the window and not read from raw events."""
-    conds: list[ColumnElement[bool]] = []
-    if window.start is not None:
-        conds.append(column >= window.start)
-    if window.end is not None:
-        conds.append(column < window.end)
-    raw = window.raw_intervals()
-    if raw:
-        conds.append(not_(or_(*(and_(column >= hour_of(a), column < b) for a, b in raw))))
-    return conds
+def _rollup_tables(window: Window, hourly: type[Any], daily: type[Any]) -> list[tuple[type[Any], list[ColumnElement[bool]]]]:
+    """The rollup tables to read, each with the conditions on its bucket_start: whole days from `daily`,
+    other hours inside the window from `hourly`, less the hours read from raw events."""
+    parts: list[tuple[type[Any], list[ColumnElement[bool]]]] = []
+    days, hours = window.days(), window.hours()
+    if days:
+        parts.append((daily, [_in_ranges(col(daily.bucket_start), days)]))
+    if hours:
+        column = col(hourly.bucket_start)
+        conds = [_in_ranges(column, hours)]
+        raw = window.raw_intervals()
+        if raw:
+            conds.append(not_(or_(*(and_(column >= hour_of(a), column < b) for a, b in raw))))
+        parts.append((hourly, conds))
+    return parts
 
 
 def _raw_times(window: Window) -> ColumnElement[bool] | None:
@@ -135,23 +193,25 @@ def _raw_times(window: Window) -> ColumnElement[bool] | None:
     return or_(*(and_(created >= a, created < b) for a, b in raw))
 
 
-def _rollup_filter(key_ids: Sequence[str], tags: Sequence[str], dialect: str) -> list[ColumnElement[bool]]:
+def _rollup_filter(table: type[RollupTotals], key_ids: Sequence[str], tags: Sequence[str],
+                   dialect: str) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if key_ids:
-        conds.append(col(EventRollup.key_id).in_(list(key_ids)))
+        conds.append(col(table.key_id).in_(list(key_ids)))
     if tags:
-        conds.append(has_all(col(EventRollup.tags), tags, dialect))
+        conds.append(has_all(col(table.tags), tags, dialect))
     return conds
 
 
-def _latency_filter(key_ids: Sequence[str], tags: Sequence[str], dialect: str) -> list[ColumnElement[bool]]:
+def _latency_filter(table: type[LatencyCounts], key_ids: Sequence[str], tags: Sequence[str],
+                    dialect: str) -> list[ColumnElement[bool]]:
     if not key_ids and not tags:
-        return [col(LatencyRollup.key_id) == ALL]
-    conds = [col(LatencyRollup.key_id) != ALL]
+        return [col(table.key_id) == ALL]
+    conds = [col(table.key_id) != ALL]
     if key_ids:
-        conds.append(col(LatencyRollup.key_id).in_(list(key_ids)))
+        conds.append(col(table.key_id).in_(list(key_ids)))
     if tags:
-        conds.append(has_all(col(LatencyRollup.tags), tags, dialect))
+        conds.append(has_all(col(table.tags), tags, dialect))
     return conds
 
 
@@ -160,21 +220,22 @@ def _counter_sums(db: Session, window: Window, key_ids: Sequence[str], tags: Seq
     """(bucket index, [group value,] requests, prompt, completion, cost, latency sum, errors, cancelled,
     cache hits) from rollups and from raw edge events, not yet added together."""
     dialect = db.get_bind().dialect.name
-    hour = col(EventRollup.bucket_start)
-    r_group = [col(getattr(EventRollup, group))] if group else []
-    idx = _index(hour, window)  # one object: PostgreSQL must see the same parameters in GROUP BY
-    rollup_query = (
-        select_columns(
-            idx, *r_group,
-            func.sum(EventRollup.requests), func.sum(EventRollup.prompt_token_count),
-            func.sum(EventRollup.completion_token_count), func.sum(EventRollup.cost_in_usd),
-            func.sum(EventRollup.latency_sum_ms), func.sum(EventRollup.error_count),
-            func.sum(EventRollup.cancelled_count), func.sum(EventRollup.cache_hit_count),
+    rows: list[tuple[Any, ...]] = []
+    for table, times in _rollup_tables(window, EventRollup, DailyEventRollup):
+        r_group = [col(getattr(table, group))] if group else []
+        idx = _index(col(table.bucket_start), window)  # one object: PostgreSQL must see the same parameters in GROUP BY
+        rollup_query = (
+            select_columns(
+                idx, *r_group,
+                func.sum(table.requests), func.sum(table.prompt_token_count),
+                func.sum(table.completion_token_count), func.sum(table.cost_in_usd),
+                func.sum(table.latency_sum_ms), func.sum(table.error_count),
+                func.sum(table.cancelled_count), func.sum(table.cache_hit_count),
+            )
+            .where(*times, *_rollup_filter(table, key_ids, tags, dialect))
+            .group_by(idx, *r_group)
         )
-        .where(*_rollup_hours(hour, window), *_rollup_filter(key_ids, tags, dialect))
-        .group_by(idx, *r_group)
-    )
-    rows: list[tuple[Any, ...]] = [tuple(row) for row in db.connection().execute(rollup_query).all()]
+        rows += [tuple(row) for row in db.connection().execute(rollup_query).all()]
     raw = _raw_times(window)
     if raw is not None:
         e_group = [col(getattr(Event, group))] if group else []
@@ -206,11 +267,11 @@ def _latency_percentiles(db: Session, window: Window, key_ids: Sequence[str], ta
     """p50/p95/p99 per bucket index, and of the whole window at WHOLE, from the latency histograms of
     rollups and of raw edge events: merged, summed and walked by the database in one query."""
     dialect = db.get_bind().dialect.name
-    hour = col(LatencyRollup.bucket_start)
     parts: list[Any] = [  # selects of (idx, bin, n)
-        select_columns(_index(hour, window).label("idx"), col(LatencyRollup.bin).label("bin"),
-                       col(LatencyRollup.count).label("n"))
-        .where(*_rollup_hours(hour, window), *_latency_filter(key_ids, tags, dialect))
+        select_columns(_index(col(table.bucket_start), window).label("idx"), col(table.bin).label("bin"),
+                       col(table.count).label("n"))
+        .where(*times, *_latency_filter(table, key_ids, tags, dialect))
+        for table, times in _rollup_tables(window, LatencyRollup, DailyLatencyRollup)
     ]
     raw = _raw_times(window)
     if raw is not None:

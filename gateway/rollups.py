@@ -1,15 +1,17 @@
-"""Hourly rollups of events, maintained in the transaction that inserts them (so each event counts once).
+"""Hourly and daily rollups of events, maintained in the transaction that inserts them (so each event
+counts once).
 
 `add` is called by the event writer with the rows it actually inserted; it adds their totals to
 `event_rollups` (per hour, key, model, tag set) and their latencies to `latency_rollups` (per hour, key
-and tag set, plus "*" rows for all events of the hour). Reports read these instead of raw events.
+and tag set, plus "*" rows for all events of the hour), and the same per UTC day to the `_daily` tables.
+Reports read these instead of raw events: whole days from the daily tables, other hours from the hourly.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Table, Text, and_, case, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,9 +19,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from gateway.histogram import bin_of, bin_sql
-from gateway.models import Event, EventRollup, LatencyRollup
+from gateway.models import DailyEventRollup, DailyLatencyRollup, Event, EventRollup, LatencyRollup
 
 HOUR = 3600
+DAY = 86_400  # daily rollups start at UTC midnight
 ALL = "*"  # key_id of the latency rows that count every event of an hour (their tags are "[]")
 CANCELLED_STATUS = 499  # the client went away before the answer ended
 
@@ -27,9 +30,12 @@ _COUNTERS = ("requests", "prompt_token_count", "completion_token_count", "cost_i
              "error_count", "cancelled_count", "cache_hit_count")
 _ROLLUP_KEY = ("bucket_start", "key_id", "model", "tags", "user_id")
 _LATENCY_KEY = ("key_id", "bucket_start", "tags", "bin")
+V = TypeVar("V")
 
 ROLLUPS: Table = EventRollup.__table__  # type: ignore[attr-defined]  # set by SQLModel at runtime
 LATENCIES: Table = LatencyRollup.__table__  # type: ignore[attr-defined]
+DAILY_ROLLUPS: Table = DailyEventRollup.__table__  # type: ignore[attr-defined]
+DAILY_LATENCIES: Table = DailyLatencyRollup.__table__  # type: ignore[attr-defined]
 
 
 def hour_of(created_at: float) -> int:
@@ -69,11 +75,24 @@ def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         bin_index = bin_of(row["latency_in_ms"])
         for scope in ((row["key_id"], hour, tags, bin_index), (ALL, hour, "[]", bin_index)):
             latencies[scope] = latencies.get(scope, 0) + 1
-    # Sorted, so that concurrent writers lock rollup rows in one order and cannot deadlock.
-    _upsert(conn, ROLLUPS, _ROLLUP_KEY, _COUNTERS,
-            [dict(zip(_ROLLUP_KEY, key, strict=True), **total) for key, total in sorted(totals.items())])
-    _upsert(conn, LATENCIES, _LATENCY_KEY, ("count",),
-            [{**dict(zip(_LATENCY_KEY, key, strict=True)), "count": n} for key, n in sorted(latencies.items())])
+    days = _by_day(totals, _ROLLUP_KEY.index("bucket_start"), lambda a, b: {c: a[c] + b[c] for c in a})
+    day_latencies = _by_day(latencies, _LATENCY_KEY.index("bucket_start"), lambda a, b: a + b)
+    for table, rollup in ((ROLLUPS, totals), (DAILY_ROLLUPS, days)):
+        # Sorted, so that concurrent writers lock rollup rows in one order and cannot deadlock.
+        _upsert(conn, table, _ROLLUP_KEY, _COUNTERS,
+                [dict(zip(_ROLLUP_KEY, key, strict=True), **total) for key, total in sorted(rollup.items())])
+    for table, counts in ((LATENCIES, latencies), (DAILY_LATENCIES, day_latencies)):
+        _upsert(conn, table, _LATENCY_KEY, ("count",),
+                [{**dict(zip(_LATENCY_KEY, key, strict=True)), "count": n} for key, n in sorted(counts.items())])
+
+
+def _by_day(hourly: dict[tuple[Any, ...], V], at: int, plus: Callable[[V, V], V]) -> dict[tuple[Any, ...], V]:
+    """The same rollup keyed by UTC day instead of hour (`at` is the position of the hour in a key)."""
+    out: dict[tuple[Any, ...], V] = {}
+    for key, value in hourly.items():
+        day_key = (*key[:at], key[at] - key[at] % DAY, *key[at + 1:])
+        out[day_key] = plus(out[day_key], value) if day_key in out else value
+    return out
 
 
 def _upsert(conn: Connection, table: Table, key: Sequence[str], counters: Sequence[str],
@@ -87,8 +106,8 @@ def _upsert(conn: Connection, table: Table, key: Sequence[str], counters: Sequen
 
 
 def backfill(conn: Connection) -> None:
-    """Roll up every stored event with INSERT … SELECT (the migration on an existing table, bulk loads);
-    the rollup tables must be empty."""
+    """Roll up every stored event into the hourly tables with INSERT … SELECT (the migration on an existing
+    table, bulk loads); the rollup tables must be empty. `backfill_daily` then sums them per day."""
     events = Event.__table__  # type: ignore[attr-defined]
     hour = (func.floor(events.c.created_at / HOUR) * HOUR).cast(BigInteger)
     tags = events.c.tags.cast(Text)
@@ -107,3 +126,13 @@ def backfill(conn: Connection) -> None:
     every = select(literal(ALL), hour, literal("[]"), latency_bin, func.count()).group_by(hour, latency_bin)
     for query in (per_key, every):
         conn.execute(LATENCIES.insert().from_select([*_LATENCY_KEY, "count"], query))
+
+
+def backfill_daily(conn: Connection) -> None:
+    """Sum the hourly rollups per UTC day into the empty daily tables (migration 0006, bulk loads)."""
+    for hourly, daily, key, counters in ((ROLLUPS, DAILY_ROLLUPS, _ROLLUP_KEY, _COUNTERS),
+                                         (LATENCIES, DAILY_LATENCIES, _LATENCY_KEY, ("count",))):
+        day = hourly.c.bucket_start - hourly.c.bucket_start % DAY
+        columns = [day if name == "bucket_start" else hourly.c[name] for name in key]
+        query = select(*columns, *(func.sum(hourly.c[c]) for c in counters)).group_by(*columns)
+        conn.execute(daily.insert().from_select([*key, *counters], query))
