@@ -1,10 +1,11 @@
-"""Usage reports computed by the database: daily and hourly rollups for whole days and hours, raw events
+"""Usage reports computed by the database: rollups for whole days, 3-hour blocks and hours, raw events
 only for the edges.
 
 A window [start, end) is cut into buckets of `increment` seconds. Every UTC day that lies inside one
-bucket is read from the daily rollups, every other hour inside one bucket from the hourly rollups
-(gateway.rollups); hours that straddle a bucket edge or the window's edges are read from raw events,
-grouped by the database too. Hours before the retention `horizon` have no raw events left: there a
+bucket is read from the daily rollups, every other whole 3-hour block (from UTC midnight) inside one
+bucket from the 3-hourly ones, every other hour inside one bucket from the hourly ones (gateway.rollups);
+hours that straddle a bucket edge or the window's edges are read from raw events, grouped by the
+database too. Hours before the retention `horizon` have no raw events left: there a
 straddling hour counts whole, in the bucket where it starts.
 """
 
@@ -24,14 +25,17 @@ from gateway import histogram, retention
 from gateway.errors import GatewayError
 from gateway.event_search import EventFilter
 from gateway.jsonsql import has_all
-from gateway.models import (DailyEventRollup, DailyLatencyRollup, Event, EventRollup, Key, LatencyCounts, LatencyRollup,
-                            RollupTotals)
+from gateway.models import (DailyEventRollup, DailyLatencyRollup, Event, EventRollup, EventRollup3h, Key, LatencyCounts,
+                            LatencyRollup, LatencyRollup3h, RollupTotals)
 from gateway.rollups import ALL, CANCELLED_STATUS, DAY, HOUR, hour_of
 
 MAX_BUCKETS = 10_000
 QUANTILES = (0.5, 0.95, 0.99)
 MAX_RAW_INTERVALS = 64  # past this many edge pieces, read the whole window after the horizon from raw events
-MAX_DAY_RANGES = 64  # past this many separate runs of whole days, read hourly rollups only
+COARSE_LEVELS = (DAY, 3 * HOUR)  # block seconds of the coarser rollups (gateway.rollups.COARSE), coarsest first
+COARSE_TOTALS: dict[int, type[RollupTotals]] = {DAY: DailyEventRollup, 3 * HOUR: EventRollup3h}
+COARSE_LATENCIES: dict[int, type[LatencyCounts]] = {DAY: DailyLatencyRollup, 3 * HOUR: LatencyRollup3h}
+MAX_COARSE_RANGES = 128  # past this many separate runs of 3-hour blocks and days, read hourly rollups only
 
 
 @dataclass
@@ -105,49 +109,58 @@ class Window:
             return [(max(low, self.horizon), high)]
         return merged
 
-    def days(self) -> list[tuple[float, float]]:
-        """Time ranges read from the daily rollups: whole UTC days that lie inside one bucket, merged.
-        None for buckets shorter than a day, or when they would be many short runs or meet raw edges."""
+    def coarse(self) -> dict[int, list[tuple[float, float]]]:
+        """Time ranges read from each coarser rollup level (block seconds → merged ranges): in each bucket the
+        whole blocks of the coarsest level, then of the next in what is left. None when buckets are shorter
+        than the smallest block or start off a whole second, or the ranges would be many or meet raw edges."""
         low = self.start if self.start is not None else -math.inf
         high = self.end if self.end is not None else math.inf
         if self.increment is None or self.start is None:
             spans = [(low, high)]
-        elif self.increment < DAY or self.end is None or not float(self.start).is_integer():
-            return []
+        elif self.increment < min(COARSE_LEVELS) or self.end is None or not float(self.start).is_integer():
+            return {}
         else:
             spans = [(b, min(b + self.increment, high)) for b in range(int(self.start), math.ceil(high), self.increment)]
-        runs: list[tuple[float, float]] = []
+        runs: dict[int, list[tuple[float, float]]] = {size: [] for size in COARSE_LEVELS}
         for a, b in spans:
-            first, last = _day_at_or_after(a), _day_at_or_before(b)
-            if first >= last:
-                continue
-            if runs and first <= runs[-1][1]:
-                runs[-1] = (runs[-1][0], last)
-            else:
-                runs.append((first, last))
+            _cover(a, b, COARSE_LEVELS, runs)
         raw = self.raw_intervals()
-        if len(runs) > MAX_DAY_RANGES or any(a < d_high and d_low < b for a, b in raw for d_low, d_high in runs):
-            return []
-        return runs
+        pieces = [piece for level in runs.values() for piece in level]
+        if len(pieces) > MAX_COARSE_RANGES or any(a < p_high and p_low < b for a, b in raw for p_low, p_high in pieces):
+            return {}
+        return {size: level for size, level in runs.items() if level}
 
     def hours(self) -> list[tuple[float, float]]:
-        """Time ranges read from the hourly rollups (before raw edges are taken out): the window but its days."""
+        """Time ranges read from the hourly rollups (before raw edges are taken out): the window less its
+        coarser blocks."""
         low = self.start if self.start is not None else -math.inf
         high = self.end if self.end is not None else math.inf
         pieces = []
-        for day_low, day_high in self.days():
-            pieces.append((low, day_low))
-            low = day_high
+        for block_low, block_high in sorted(piece for level in self.coarse().values() for piece in level):
+            pieces.append((low, block_low))
+            low = block_high
         pieces.append((low, high))
         return [(a, b) for a, b in pieces if a < b]
 
 
-def _day_at_or_after(t: float) -> float:
-    return t if math.isinf(t) else math.ceil(t / DAY) * DAY
-
-
-def _day_at_or_before(t: float) -> float:
-    return t if math.isinf(t) else math.floor(t / DAY) * DAY
+def _cover(low: float, high: float, sizes: Sequence[int], runs: dict[int, list[tuple[float, float]]]) -> None:
+    """Add to `runs` the whole blocks of sizes[0] in [low, high), and recursively of the smaller sizes
+    around them; runs of one size stay in time order and touching ones merge."""
+    if not sizes:
+        return
+    size, rest = sizes[0], sizes[1:]
+    first = low if math.isinf(low) else math.ceil(low / size) * size
+    last = high if math.isinf(high) else math.floor(high / size) * size
+    if first >= last:
+        _cover(low, high, rest, runs)
+        return
+    _cover(low, first, rest, runs)
+    level = runs[size]
+    if level and first <= level[-1][1]:
+        level[-1] = (level[-1][0], last)
+    else:
+        level.append((first, last))
+    _cover(last, high, rest, runs)
 
 
 def _in_ranges(column: Any, ranges: list[tuple[float, float]]) -> ColumnElement[bool]:
@@ -167,13 +180,13 @@ def _index(column: Any, window: Window) -> ColumnElement[int]:
     return func.floor(offset / window.increment).cast(Integer)
 
 
-def _rollup_tables(window: Window, hourly: type[Any], daily: type[Any]) -> list[tuple[type[Any], list[ColumnElement[bool]]]]:
-    """The rollup tables to read, each with the conditions on its bucket_start: whole days from `daily`,
-    other hours inside the window from `hourly`, less the hours read from raw events."""
-    parts: list[tuple[type[Any], list[ColumnElement[bool]]]] = []
-    days, hours = window.days(), window.hours()
-    if days:
-        parts.append((daily, [_in_ranges(col(daily.bucket_start), days)]))
+def _rollup_tables(window: Window, hourly: type[Any], coarse: dict[int, type[Any]]) -> list[tuple[type[Any], list[ColumnElement[bool]]]]:
+    """The rollup tables to read, each with the conditions on its bucket_start: whole blocks from the
+    `coarse` tables (by block seconds), other hours inside the window from `hourly`, less the hours read
+    from raw events."""
+    parts: list[tuple[type[Any], list[ColumnElement[bool]]]] = [
+        (coarse[size], [_in_ranges(col(coarse[size].bucket_start), runs)]) for size, runs in window.coarse().items()]
+    hours = window.hours()
     if hours:
         column = col(hourly.bucket_start)
         conds = [_in_ranges(column, hours)]
@@ -221,7 +234,7 @@ def _counter_sums(db: Session, window: Window, key_ids: Sequence[str], tags: Seq
     cache hits) from rollups and from raw edge events, not yet added together."""
     dialect = db.get_bind().dialect.name
     rows: list[tuple[Any, ...]] = []
-    for table, times in _rollup_tables(window, EventRollup, DailyEventRollup):
+    for table, times in _rollup_tables(window, EventRollup, COARSE_TOTALS):
         r_group = [col(getattr(table, group))] if group else []
         idx = _index(col(table.bucket_start), window)  # one object: PostgreSQL must see the same parameters in GROUP BY
         rollup_query = (
@@ -256,6 +269,13 @@ def _counter_sums(db: Session, window: Window, key_ids: Sequence[str], tags: Seq
     return rows
 
 
+def _settle(db: Session) -> None:
+    """PostgreSQL settings for this transaction's report queries: room to hash groups in memory instead of
+    sorting them on disk, and one core only, so that the proxy keeps the other cores while a report runs."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.connection().exec_driver_sql("SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_workers_per_gather = 0")
+
+
 def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return case((cond, 1), else_=0)
 
@@ -271,7 +291,7 @@ def _latency_percentiles(db: Session, window: Window, key_ids: Sequence[str], ta
         select_columns(_index(col(table.bucket_start), window).label("idx"), col(table.bin).label("bin"),
                        col(table.count).label("n"))
         .where(*times, *_latency_filter(table, key_ids, tags, dialect))
-        for table, times in _rollup_tables(window, LatencyRollup, DailyLatencyRollup)
+        for table, times in _rollup_tables(window, LatencyRollup, COARSE_LATENCIES)
     ]
     raw = _raw_times(window)
     if raw is not None:
@@ -288,8 +308,6 @@ def _latency_percentiles(db: Session, window: Window, key_ids: Sequence[str], ta
     whole = select_columns(literal(WHOLE).label("idx"), per_bucket.c.bin,
                            func.sum(per_bucket.c.n).cast(Integer).label("n")).group_by(per_bucket.c.bin)
     counts = union_all(select_columns(per_bucket.c.idx, per_bucket.c.bin, per_bucket.c.n), whole).subquery()
-    if dialect == "postgresql":  # room to hash the groups in memory instead of sorting them on disk
-        db.connection().exec_driver_sql("SET LOCAL work_mem = '64MB'")
     rows = db.connection().execute(histogram.rank_rows(counts, QUANTILES)).all()
     return histogram.percentiles_of(rows, QUANTILES)
 
@@ -304,6 +322,7 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
     count = math.ceil((end - start) / increment)
     if count > MAX_BUCKETS:
         raise GatewayError(400, f"increment: {increment} s gives {count} buckets; at most {MAX_BUCKETS} are allowed")
+    _settle(db)
     window = Window(start, end, increment, retention.horizon(db))
     points = [DataPoint(time_stamp=start + i * increment) for i in range(count)]
     for idx, requests, prompt, completion, cost, latency, errors, cancelled, cached in _counter_sums(
@@ -332,6 +351,7 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
 def _usages(db: Session, start: float | None, end: float | None, group: str, key_ids: Sequence[str] = (),
             tags: Sequence[str] = ()) -> dict[str, Spend]:
     """Totals per value of `group` (key_id or model) over [start, end), rollups and raw edges together."""
+    _settle(db)
     window = Window(start, end, None, retention.horizon(db))
     out: dict[str, Spend] = {}
     for _idx, value, requests, prompt, completion, cost, *_rest in _counter_sums(db, window, key_ids, tags, group):

@@ -1,10 +1,11 @@
-"""Hourly and daily rollups of events, maintained in the transaction that inserts them (so each event
+"""Hourly, 3-hourly and daily rollups of events, maintained in the transaction that inserts them (so each event
 counts once).
 
 `add` is called by the event writer with the rows it actually inserted; it adds their totals to
 `event_rollups` (per hour, key, model, tag set) and their latencies to `latency_rollups` (per hour, key
-and tag set, plus "*" rows for all events of the hour), and the same per UTC day to the `_daily` tables.
-Reports read these instead of raw events: whole days from the daily tables, other hours from the hourly.
+and tag set, plus "*" rows for all events of the hour), and the same per 3 hours and per UTC day to the
+`_3h` and `_daily` tables. Reports read these instead of raw events, each time range from the coarsest
+level whose whole blocks fit in it.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from gateway.histogram import bin_of, bin_sql
-from gateway.models import DailyEventRollup, DailyLatencyRollup, Event, EventRollup, LatencyRollup
+from gateway.models import (DailyEventRollup, DailyLatencyRollup, Event, EventRollup, EventRollup3h, LatencyRollup,
+                            LatencyRollup3h)
 
 HOUR = 3600
-DAY = 86_400  # daily rollups start at UTC midnight
+DAY = 86_400  # coarser rollups start at UTC midnight
 ALL = "*"  # key_id of the latency rows that count every event of an hour (their tags are "[]")
 CANCELLED_STATUS = 499  # the client went away before the answer ended
 
@@ -34,8 +36,11 @@ V = TypeVar("V")
 
 ROLLUPS: Table = EventRollup.__table__  # type: ignore[attr-defined]  # set by SQLModel at runtime
 LATENCIES: Table = LatencyRollup.__table__  # type: ignore[attr-defined]
-DAILY_ROLLUPS: Table = DailyEventRollup.__table__  # type: ignore[attr-defined]
-DAILY_LATENCIES: Table = DailyLatencyRollup.__table__  # type: ignore[attr-defined]
+# Coarser levels: (block seconds, totals table, latency table); each block is a whole number of hours.
+COARSE: list[tuple[int, Table, Table]] = [
+    (3 * HOUR, EventRollup3h.__table__, LatencyRollup3h.__table__),  # type: ignore[attr-defined]
+    (DAY, DailyEventRollup.__table__, DailyLatencyRollup.__table__),  # type: ignore[attr-defined]
+]
 
 
 def hour_of(created_at: float) -> int:
@@ -75,23 +80,29 @@ def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         bin_index = bin_of(row["latency_in_ms"])
         for scope in ((row["key_id"], hour, tags, bin_index), (ALL, hour, "[]", bin_index)):
             latencies[scope] = latencies.get(scope, 0) + 1
-    days = _by_day(totals, _ROLLUP_KEY.index("bucket_start"), lambda a, b: {c: a[c] + b[c] for c in a})
-    day_latencies = _by_day(latencies, _LATENCY_KEY.index("bucket_start"), lambda a, b: a + b)
-    for table, rollup in ((ROLLUPS, totals), (DAILY_ROLLUPS, days)):
-        # Sorted, so that concurrent writers lock rollup rows in one order and cannot deadlock.
+    levels = [(ROLLUPS, LATENCIES, totals, latencies)] + [
+        (table, latency_table, _coarser(totals, _ROLLUP_KEY.index("bucket_start"), size, _plus),
+         _coarser(latencies, _LATENCY_KEY.index("bucket_start"), size, int.__add__))
+        for size, table, latency_table in COARSE]
+    # Sorted, and the tables in one order, so that concurrent writers lock rollup rows in one order and
+    # cannot deadlock.
+    for table, latency_table, level_totals, level_latencies in levels:
         _upsert(conn, table, _ROLLUP_KEY, _COUNTERS,
-                [dict(zip(_ROLLUP_KEY, key, strict=True), **total) for key, total in sorted(rollup.items())])
-    for table, counts in ((LATENCIES, latencies), (DAILY_LATENCIES, day_latencies)):
-        _upsert(conn, table, _LATENCY_KEY, ("count",),
-                [{**dict(zip(_LATENCY_KEY, key, strict=True)), "count": n} for key, n in sorted(counts.items())])
+                [dict(zip(_ROLLUP_KEY, key, strict=True), **total) for key, total in sorted(level_totals.items())])
+        _upsert(conn, latency_table, _LATENCY_KEY, ("count",),
+                [{**dict(zip(_LATENCY_KEY, key, strict=True)), "count": n} for key, n in sorted(level_latencies.items())])
 
 
-def _by_day(hourly: dict[tuple[Any, ...], V], at: int, plus: Callable[[V, V], V]) -> dict[tuple[Any, ...], V]:
-    """The same rollup keyed by UTC day instead of hour (`at` is the position of the hour in a key)."""
+def _plus(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    return {c: a[c] + b[c] for c in a}
+
+
+def _coarser(hourly: dict[tuple[Any, ...], V], at: int, size: int, plus: Callable[[V, V], V]) -> dict[tuple[Any, ...], V]:
+    """The same rollup keyed by blocks of `size` seconds instead of hours (`at`: the hour's place in a key)."""
     out: dict[tuple[Any, ...], V] = {}
     for key, value in hourly.items():
-        day_key = (*key[:at], key[at] - key[at] % DAY, *key[at + 1:])
-        out[day_key] = plus(out[day_key], value) if day_key in out else value
+        block_key = (*key[:at], key[at] - key[at] % size, *key[at + 1:])
+        out[block_key] = plus(out[block_key], value) if block_key in out else value
     return out
 
 
@@ -107,7 +118,7 @@ def _upsert(conn: Connection, table: Table, key: Sequence[str], counters: Sequen
 
 def backfill(conn: Connection) -> None:
     """Roll up every stored event into the hourly tables with INSERT … SELECT (the migration on an existing
-    table, bulk loads); the rollup tables must be empty. `backfill_daily` then sums them per day."""
+    table, bulk loads); the rollup tables must be empty. `backfill_coarse` then sums them per 3 hours and per day."""
     events = Event.__table__  # type: ignore[attr-defined]
     hour = (func.floor(events.c.created_at / HOUR) * HOUR).cast(BigInteger)
     tags = events.c.tags.cast(Text)
@@ -128,11 +139,12 @@ def backfill(conn: Connection) -> None:
         conn.execute(LATENCIES.insert().from_select([*_LATENCY_KEY, "count"], query))
 
 
-def backfill_daily(conn: Connection) -> None:
-    """Sum the hourly rollups per UTC day into the empty daily tables (migration 0006, bulk loads)."""
-    for hourly, daily, key, counters in ((ROLLUPS, DAILY_ROLLUPS, _ROLLUP_KEY, _COUNTERS),
-                                         (LATENCIES, DAILY_LATENCIES, _LATENCY_KEY, ("count",))):
-        day = hourly.c.bucket_start - hourly.c.bucket_start % DAY
-        columns = [day if name == "bucket_start" else hourly.c[name] for name in key]
-        query = select(*columns, *(func.sum(hourly.c[c]) for c in counters)).group_by(*columns)
-        conn.execute(daily.insert().from_select([*key, *counters], query))
+def backfill_coarse(conn: Connection) -> None:
+    """Sum the hourly rollups per 3 hours and per day into the empty coarser tables (migration 0006, bulk loads)."""
+    for size, table, latency_table in COARSE:
+        for hourly, coarse, key, counters in ((ROLLUPS, table, _ROLLUP_KEY, _COUNTERS),
+                                              (LATENCIES, latency_table, _LATENCY_KEY, ("count",))):
+            block = hourly.c.bucket_start - hourly.c.bucket_start % size
+            columns = [block if name == "bucket_start" else hourly.c[name] for name in key]
+            query = select(*columns, *(func.sum(hourly.c[c]) for c in counters)).group_by(*columns)
+            conn.execute(coarse.insert().from_select([*key, *counters], query))

@@ -22,7 +22,8 @@ from gateway import reporting, retention
 from gateway.event import ProxyEvent
 from gateway.event_search import EventFilter
 from gateway.events import EventRecorder, write_rows
-from gateway.models import DailyEventRollup, DailyLatencyRollup, Event, EventRollup, Key, LatencyRollup
+from gateway.models import (DailyEventRollup, DailyLatencyRollup, Event, EventRollup, EventRollup3h, Key, LatencyRollup,
+                            LatencyRollup3h)
 from tests.integration.conftest import migrate
 from tests.support import TcpRelay, create_database, drop_database
 
@@ -152,27 +153,30 @@ def test_reports_from_rollups_equal_the_raw_events(engine: Engine) -> None:
     check_report(engine, rows, T0 + 1234, T0 + 2 * DAY + 17, 5000)
     check_report(engine, rows, T0 + 1234, T0 + 2 * DAY + 17, 5000, key_ids=[KEYS[0], ""], tags=["a", "b"])
     check_report(engine, rows, T0 + 30 * 60, T0 + 5 * HOUR, 60)  # minute buckets: raw events only
-    # Days, hours and raw edges in one report: the first bucket holds the whole second day.
+    # Days, 3-hour blocks, hours and raw edges in one report: the first bucket holds the whole second day.
     check_report(engine, rows, T0 + 1234, T0 + 3 * DAY - 17, 2 * DAY)
     check_report(engine, rows, T0 + 5 * HOUR, T0 + 3 * DAY, DAY + HOUR, key_ids=KEYS[2:4], tags=["a"])
+    check_report(engine, rows, T0 + 22 * HOUR, T0 + 3 * DAY, 12 * HOUR)  # the dashboard's 30 days, at UTC+2
     check_totals(engine, rows, None, None)
     check_totals(engine, rows, T0 + 999.5, T0 + DAY + 3 * HOUR + 1)
     check_totals(engine, rows, T0 + 999.5, T0 + 2 * DAY + 3 * HOUR + 1)
-    assert_daily_rollups_sum_the_hours(engine)
+    assert_coarse_rollups_sum_the_hours(engine)
 
 
-def assert_daily_rollups_sum_the_hours(engine: Engine) -> None:
-    """Each daily rollup row holds the sums of its day's hourly rows (counts exactly, cost to rounding)."""
-    for hourly, daily, columns in ((EventRollup, DailyEventRollup, ("requests", "prompt_token_count", "error_count")),
-                                   (LatencyRollup, DailyLatencyRollup, ("count",))):
+def assert_coarse_rollups_sum_the_hours(engine: Engine) -> None:
+    """Each 3-hourly and daily rollup row holds the sums of its hourly rows (counts, exactly)."""
+    for size, hourly, coarse, columns in (
+            (3 * HOUR, EventRollup, EventRollup3h, ("requests", "prompt_token_count", "error_count")),
+            (DAY, EventRollup, DailyEventRollup, ("requests", "prompt_token_count", "error_count")),
+            (3 * HOUR, LatencyRollup, LatencyRollup3h, ("count",)), (DAY, LatencyRollup, DailyLatencyRollup, ("count",))):
         keys = [c.name for c in hourly.__table__.primary_key if c.name != "bucket_start"]  # type: ignore[attr-defined]
-        day = col(hourly.bucket_start) - col(hourly.bucket_start) % DAY
+        block = col(hourly.bucket_start) - col(hourly.bucket_start) % size
         with Session(engine) as db:
-            summed = db.exec(select_columns(day, *(getattr(hourly, k) for k in keys),
+            summed = db.exec(select_columns(block, *(getattr(hourly, k) for k in keys),
                                             *(func.sum(getattr(hourly, c)) for c in columns))
-                             .group_by(day, *(getattr(hourly, k) for k in keys))).all()
-            stored = db.exec(select_columns(daily.bucket_start, *(getattr(daily, k) for k in keys),
-                                            *(getattr(daily, c) for c in columns))).all()
+                             .group_by(block, *(getattr(hourly, k) for k in keys))).all()
+            stored = db.exec(select_columns(coarse.bucket_start, *(getattr(coarse, k) for k in keys),
+                                            *(getattr(coarse, c) for c in columns))).all()
         assert sorted(map(tuple, summed)) == sorted(map(tuple, stored))
 
 
