@@ -206,9 +206,11 @@ def _raw_times(window: Window) -> ColumnElement[bool] | None:
     return or_(*(and_(created >= a, created < b) for a, b in raw))
 
 
-def _rollup_filter(table: type[RollupTotals], key_ids: Sequence[str], tags: Sequence[str],
-                   dialect: str) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = []
+def _rollup_filter(table: type[RollupTotals], key_ids: Sequence[str], tags: Sequence[str], dialect: str,
+                   group: str | None) -> list[ColumnElement[bool]]:
+    if not key_ids and not tags and not group:
+        return [col(table.key_id) == ALL]  # one row per hour
+    conds = [col(table.key_id) != ALL]
     if key_ids:
         conds.append(col(table.key_id).in_(list(key_ids)))
     if tags:
@@ -245,7 +247,7 @@ def _counter_sums(db: Session, window: Window, key_ids: Sequence[str], tags: Seq
                 func.sum(table.latency_sum_ms), func.sum(table.error_count),
                 func.sum(table.cancelled_count), func.sum(table.cache_hit_count),
             )
-            .where(*times, *_rollup_filter(table, key_ids, tags, dialect))
+            .where(*times, *_rollup_filter(table, key_ids, tags, dialect, group))
             .group_by(idx, *r_group)
         )
         rows += [tuple(row) for row in db.connection().execute(rollup_query).all()]

@@ -2,7 +2,7 @@
 counts once).
 
 `add` is called by the event writer with the rows it actually inserted; it adds their totals to
-`event_rollups` (per hour, key, model, tag set) and their latencies to `latency_rollups` (per hour, key
+`event_rollups` (per hour, key, model, tag set, plus "*" rows for all events of the hour) and their latencies to `latency_rollups` (per hour, key
 and tag set, plus "*" rows for all events of the hour), and the same per 3 hours and per UTC day to the
 `_3h` and `_daily` tables. Reports read these instead of raw events, each time range from the coarsest
 level whose whole blocks fit in it.
@@ -25,7 +25,7 @@ from gateway.models import (DailyEventRollup, DailyLatencyRollup, Event, EventRo
 
 HOUR = 3600
 DAY = 86_400  # coarser rollups start at UTC midnight
-ALL = "*"  # key_id of the latency rows that count every event of an hour (their tags are "[]")
+ALL = "*"  # key_id (and model) of the rows that count every event of an hour (their tags are "[]")
 CANCELLED_STATUS = 499  # the client went away before the answer ended
 
 _COUNTERS = ("requests", "prompt_token_count", "completion_token_count", "cost_in_usd", "latency_sum_ms",
@@ -68,15 +68,16 @@ def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     for row in rows:
         hour, tags = hour_of(row["created_at"]), tags_text(row.get("tags") or ())
         key = (hour, row["key_id"], row["model"], tags, row.get("user_id", ""))
-        total = totals.setdefault(key, dict.fromkeys(_COUNTERS, 0))
-        total["requests"] += 1
-        total["prompt_token_count"] += row["prompt_token_count"]
-        total["completion_token_count"] += row["completion_token_count"]
-        total["cost_in_usd"] += row["cost_in_usd"]
-        total["latency_sum_ms"] += row["latency_in_ms"]
-        total["error_count"] += is_error(row["status"], row.get("error") or "")
-        total["cancelled_count"] += row["status"] == CANCELLED_STATUS
-        total["cache_hit_count"] += bool(row.get("cache_hit"))
+        for scope in (key, (hour, ALL, ALL, "[]", "")):
+            total = totals.setdefault(scope, dict.fromkeys(_COUNTERS, 0))
+            total["requests"] += 1
+            total["prompt_token_count"] += row["prompt_token_count"]
+            total["completion_token_count"] += row["completion_token_count"]
+            total["cost_in_usd"] += row["cost_in_usd"]
+            total["latency_sum_ms"] += row["latency_in_ms"]
+            total["error_count"] += is_error(row["status"], row.get("error") or "")
+            total["cancelled_count"] += row["status"] == CANCELLED_STATUS
+            total["cache_hit_count"] += bool(row.get("cache_hit"))
         bin_index = bin_of(row["latency_in_ms"])
         for scope in ((row["key_id"], hour, tags, bin_index), (ALL, hour, "[]", bin_index)):
             latencies[scope] = latencies.get(scope, 0) + 1
@@ -131,12 +132,22 @@ def backfill(conn: Connection) -> None:
         func.sum(case((events.c.cache_hit == true(), 1), else_=0)),
     ).group_by(hour, events.c.key_id, events.c.model, tags)
     conn.execute(ROLLUPS.insert().from_select([*_ROLLUP_KEY, *_COUNTERS], totals))
+    backfill_all_rows(conn)
     latency_bin = bin_sql(events.c.latency_in_ms)
     per_key = select(events.c.key_id, hour, tags, latency_bin, func.count()).group_by(
         events.c.key_id, hour, tags, latency_bin)
     every = select(literal(ALL), hour, literal("[]"), latency_bin, func.count()).group_by(hour, latency_bin)
     for query in (per_key, every):
         conn.execute(LATENCIES.insert().from_select([*_LATENCY_KEY, "count"], query))
+
+
+def backfill_all_rows(conn: Connection) -> None:
+    """Add the "*" rows (every event of an hour) to hourly rollups that have none yet (migration 0006)."""
+    if conn.execute(select(ROLLUPS.c.key_id).where(ROLLUPS.c.key_id == ALL).limit(1)).first() is not None:
+        return
+    query = select(ROLLUPS.c.bucket_start, literal(ALL), literal(ALL), literal("[]"), literal(""),
+                   *(func.sum(ROLLUPS.c[c]) for c in _COUNTERS)).group_by(ROLLUPS.c.bucket_start)
+    conn.execute(ROLLUPS.insert().from_select([*_ROLLUP_KEY, *_COUNTERS], query))
 
 
 def backfill_coarse(conn: Connection) -> None:
