@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import base64
 import json
+import os
 import random
 import statistics
 import sys
@@ -82,6 +83,7 @@ def bulk_load(url: str, n: int, keys: list[str], now: float) -> tuple[float, flo
     engine = make_engine(url)
     with engine.begin() as sa_conn:
         rollups.backfill(sa_conn)
+        rollups.backfill_coarse(sa_conn)
     engine.dispose()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
@@ -104,18 +106,27 @@ async def proxy_load(url: str, key: str, stop: asyncio.Event, concurrency: int =
     return latencies
 
 
-async def during(proxy_url: str, key: str, call: Callable[[], object], repeat: int) -> tuple[float, list[float]]:
-    """Median ms of `call` (run `repeat` times in a thread) and the proxy latencies meanwhile."""
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system) a process has used, in ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+async def during(proxy_url: str, key: str, call: Callable[[], object], repeat: int,
+                 admin: int) -> tuple[float, float, list[float]]:
+    """Median ms of `call` (run `repeat` times in a thread), median CPU ms of the `admin` process
+    meanwhile, and the proxy latencies meanwhile."""
     stop = asyncio.Event()
     load = asyncio.create_task(proxy_load(proxy_url, key, stop))
     await asyncio.sleep(0.5)
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_ms(admin)
         await asyncio.to_thread(call)
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append(cpu_ms(admin) - cpu_start)
     stop.set()
-    return statistics.median(times), await load
+    return statistics.median(times), statistics.median(cpu), await load
 
 
 def pct(values: list[float], q: float) -> float:
@@ -174,13 +185,17 @@ async def run(n: int, repeat: int, database: str | None, keep: bool) -> None:
     logs = Path(tempfile.mkdtemp(prefix="bench-reporting-"))
     upstream = start_upstream(logs)
     with psycopg.connect(url) as conn:
-        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("event_rollups", "latency_rollups")}
+        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone() for t in (
+            "event_rollups", "latency_rollups", "event_rollups_3h", "latency_rollups_3h", "event_rollups_daily",
+            "latency_rollups_daily")}
     gateway = start_gateway(logs, url, upstream.url, REDIS_URL, f"bench:{uuid.uuid4().hex[:6]}:")
     try:
         key = gateway.create_key(name="bench", rateLimitOverTime=10**9, rateLimitUnit="m")["key"]
         assert gateway.child.proc is not None
         admin = gateway.admin()
         hour_now = int(now // 3600 + 1) * 3600
+        # What the dashboard sends (gateway in UTC): from a UTC midnight, or 3-hour boundary, up to now.
+        midnight, three_hours, end = int((now - 30 * DAY) // DAY * DAY), int((now - 7 * DAY) // 10800 * 10800), int(now) + 1
         deep_cursor = _cursor_at(url, min(100_000, n // 2))
 
         def post(path: str, body: dict[str, object]) -> Callable[[], object]:
@@ -194,7 +209,10 @@ async def run(n: int, repeat: int, database: str | None, keep: bool) -> None:
 
         calls: list[tuple[str, Callable[[], object] | None]] = [
             ("proxy idle (baseline)", None),
-            ("30-day daily overview", post("/api/reporting/events", {"start": hour_now - 30 * DAY, "end": hour_now, "increment": DAY})),
+            ("30-day daily overview (days from hh:00)", post("/api/reporting/events", {"start": hour_now - 30 * DAY, "end": hour_now, "increment": DAY})),
+            ("30-day daily overview (from UTC midnight)", post("/api/reporting/events", {"start": midnight, "end": end, "increment": DAY})),
+            ("dashboard 30 days (12-hour buckets)", post("/api/reporting/events", {"start": midnight, "end": end, "increment": 43200})),
+            ("dashboard 7 days (3-hour buckets)", post("/api/reporting/events", {"start": three_hours, "end": end, "increment": 10800})),
             ("7-day hourly overview", post("/api/reporting/events", {"start": hour_now - 7 * DAY, "end": hour_now, "increment": 3600})),
             ("top keys 30 days", post("/api/reporting/top-keys", {"start": hour_now - 30 * DAY, "end": hour_now})),
             ("events page 1", post("/api/v2/events", {"limit": 100, "includeTotal": False})),
@@ -204,18 +222,19 @@ async def run(n: int, repeat: int, database: str | None, keep: bool) -> None:
         ]
         rows = []
         idle_p99 = 0.0
+        admin_process = admin_pid(gateway.child.proc.pid)
         for name, call in calls:
             if call is None:
                 stop = asyncio.Event()
                 task = asyncio.create_task(proxy_load(gateway.proxy_url, key, stop))
                 await asyncio.sleep(3)
                 stop.set()
-                latencies, admin_ms = await task, 0.0
+                latencies, admin_ms, admin_cpu = await task, 0.0, 0.0
                 idle_p99 = pct(latencies, 0.99)
             else:
-                admin_ms, latencies = await during(gateway.proxy_url, key, call, repeat)
-            rows.append((name, admin_ms, pct(latencies, 0.99), max(latencies), pct(latencies, 0.99) / idle_p99))
-        rss = rss_mb(admin_pid(gateway.child.proc.pid))
+                admin_ms, admin_cpu, latencies = await during(gateway.proxy_url, key, call, repeat, admin_process)
+            rows.append((name, admin_ms, admin_cpu, pct(latencies, 0.99), max(latencies), pct(latencies, 0.99) / idle_p99))
+        rss = rss_mb(admin_process)
         admin.close()
     finally:
         gateway.child.stop()
@@ -227,10 +246,10 @@ async def run(n: int, repeat: int, database: str | None, keep: bool) -> None:
     print(f"\n{n:,} events over 30 days, 50 keys, 3 models ({how}); load average {load_average()}; "
           f"admin process RSS {rss:.0f} MB; rollup rows: "
           + ", ".join(f"{t} {c[0] if c else 0:,}" for t, c in counts.items()) + "\n")
-    print("| admin call | admin ms (median) | proxy p99 ms | proxy max ms | p99 / idle p99 |")
-    print("|---|---|---|---|---|")
-    for name, admin_ms, p99, worst, ratio in rows:
-        print(f"| {name} | {admin_ms:.1f} | {p99:.1f} | {worst:.1f} | {ratio:.2f} |")
+    print("| admin call | admin ms (median) | admin process CPU ms | proxy p99 ms | proxy max ms | p99 / idle p99 |")
+    print("|---|---|---|---|---|---|")
+    for name, admin_ms, admin_cpu, p99, worst, ratio in rows:
+        print(f"| {name} | {admin_ms:.1f} | {admin_cpu:.0f} | {p99:.1f} | {worst:.1f} | {ratio:.2f} |")
 
 
 def _cursor_at(url: str, offset: int) -> str:

@@ -25,8 +25,18 @@ from gateway import histogram, retention
 from gateway.errors import GatewayError
 from gateway.event_search import EventFilter
 from gateway.jsonsql import has_all
-from gateway.models import (DailyEventRollup, DailyLatencyRollup, Event, EventRollup, EventRollup3h, Key, LatencyCounts,
-                            LatencyRollup, LatencyRollup3h, RollupTotals)
+from gateway.models import (
+    DailyEventRollup,
+    DailyLatencyRollup,
+    Event,
+    EventRollup,
+    EventRollup3h,
+    Key,
+    LatencyCounts,
+    LatencyRollup,
+    LatencyRollup3h,
+    RollupTotals,
+)
 from gateway.rollups import ALL, CANCELLED_STATUS, DAY, HOUR, hour_of
 
 MAX_BUCKETS = 10_000

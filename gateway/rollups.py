@@ -20,8 +20,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from gateway.histogram import bin_of, bin_sql
-from gateway.models import (DailyEventRollup, DailyLatencyRollup, Event, EventRollup, EventRollup3h, LatencyRollup,
-                            LatencyRollup3h)
+from gateway.models import (
+    DailyEventRollup,
+    DailyLatencyRollup,
+    Event,
+    EventRollup,
+    EventRollup3h,
+    LatencyRollup,
+    LatencyRollup3h,
+)
 
 HOUR = 3600
 DAY = 86_400  # coarser rollups start at UTC midnight
@@ -67,8 +74,9 @@ def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     latencies: dict[tuple[Any, ...], int] = {}
     for row in rows:
         hour, tags = hour_of(row["created_at"]), tags_text(row.get("tags") or ())
-        key = (hour, row["key_id"], row["model"], tags, row.get("user_id", ""))
-        for scope in (key, (hour, ALL, ALL, "[]", "")):
+        scopes: tuple[tuple[Any, ...], ...] = ((hour, row["key_id"], row["model"], tags, row.get("user_id", "")),
+                                                (hour, ALL, ALL, "[]", ""))
+        for scope in scopes:
             total = totals.setdefault(scope, dict.fromkeys(_COUNTERS, 0))
             total["requests"] += 1
             total["prompt_token_count"] += row["prompt_token_count"]
@@ -79,8 +87,8 @@ def add(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
             total["cancelled_count"] += row["status"] == CANCELLED_STATUS
             total["cache_hit_count"] += bool(row.get("cache_hit"))
         bin_index = bin_of(row["latency_in_ms"])
-        for scope in ((row["key_id"], hour, tags, bin_index), (ALL, hour, "[]", bin_index)):
-            latencies[scope] = latencies.get(scope, 0) + 1
+        for bin_scope in ((row["key_id"], hour, tags, bin_index), (ALL, hour, "[]", bin_index)):
+            latencies[bin_scope] = latencies.get(bin_scope, 0) + 1
     levels = [(ROLLUPS, LATENCIES, totals, latencies)] + [
         (table, latency_table, _coarser(totals, _ROLLUP_KEY.index("bucket_start"), size, _plus),
          _coarser(latencies, _LATENCY_KEY.index("bucket_start"), size, int.__add__))

@@ -22,8 +22,16 @@ from gateway import reporting, retention, rollups
 from gateway.event import ProxyEvent
 from gateway.event_search import EventFilter
 from gateway.events import EventRecorder, write_rows
-from gateway.models import (DailyEventRollup, DailyLatencyRollup, Event, EventRollup, EventRollup3h, Key, LatencyRollup,
-                            LatencyRollup3h)
+from gateway.models import (
+    DailyEventRollup,
+    DailyLatencyRollup,
+    Event,
+    EventRollup,
+    EventRollup3h,
+    Key,
+    LatencyRollup,
+    LatencyRollup3h,
+)
 from tests.integration.conftest import migrate
 from tests.support import TcpRelay, create_database, drop_database
 
