@@ -34,10 +34,15 @@ log = logging.getLogger("gateway")
 
 STOP_TIMEOUT_S = 15.0
 PR_SET_PDEATHSIG = 1  # prctl option from <linux/prctl.h>
+# The admin runs at a lower CPU priority: on a small machine a long report then takes the cores the proxy
+# leaves idle instead of stalling proxied requests (the admin's users wait for reports; chat users should not).
+ADMIN_NICENESS = 10
 
 
 async def serve(role: str, settings: Settings, fd: int | None, database: DatabaseSetup) -> None:
     """Serve one role on the inherited listening socket `fd` (or bind its own port)."""
+    if role == "admin":
+        os.nice(ADMIN_NICENESS)
     runtime = await (build_proxy if role == "proxy" else build_admin)(settings, get_engine(), database)
     # LiteLLM and friends leave ~400k long-lived objects; a full collection over them stalls every
     # request for ~250 ms. Freezing them keeps the collector to what requests allocate.

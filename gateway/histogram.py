@@ -44,7 +44,8 @@ def rank_rows(counts: Subquery, quantiles: Sequence[float]) -> Select[Any]:
     """From (idx, bin, n) rows (n latencies of group idx in bin), only the bins holding the order
     statistics that `quantiles` need, as (idx, bin, seen before this bin, n, total of the group): the
     database walks the histogram, a handful of rows per group come back."""
-    seen = func.sum(counts.c.n).over(partition_by=counts.c.idx, order_by=counts.c.bin)
+    # ROWS framing: bins are unique per group, and PostgreSQL need not look for peer rows.
+    seen = func.sum(counts.c.n).over(partition_by=counts.c.idx, order_by=counts.c.bin, rows=(None, 0))
     total = func.sum(counts.c.n).over(partition_by=counts.c.idx)
     walked = select(counts.c.idx, counts.c.bin, counts.c.n, seen.label("seen"), total.label("total")).subquery()
     ranks = [f((walked.c.total - 1) * q) for q in quantiles for f in (func.floor, func.ceil)]

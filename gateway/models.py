@@ -176,12 +176,9 @@ class UserSession(SQLModel, table=True):
     client_ip: str = ""
 
 
-class EventRollup(SQLModel, table=True):
-    """Totals of the events of one hour for one key, model, tag set and user ("" when no vouching key
+class RollupTotals(SQLModel):
+    """Totals of the events of one time bucket for one key, model, tag set and user ("" when no vouching key
     named one); kept after raw events expire."""
-
-    __tablename__ = "event_rollups"
-    __table_args__ = (Index("ix_event_rollups_key_bucket", "key_id", "bucket_start"),)
 
     bucket_start: int = Field(primary_key=True, sa_type=BigInteger)
     key_id: str = Field(primary_key=True)
@@ -198,11 +195,9 @@ class EventRollup(SQLModel, table=True):
     cache_hit_count: int = Field(default=0, sa_type=BigInteger)
 
 
-class LatencyRollup(SQLModel, table=True):
-    """How many events of one hour fell in one latency bin (gateway.histogram), per key, user and tag set;
-    rows with key_id "*" (and user "", tags "[]") count every event of the hour."""
-
-    __tablename__ = "latency_rollups"
+class LatencyCounts(SQLModel):
+    """How many events of one time bucket fell in one latency bin (gateway.histogram), per key, user and tag
+    set; rows with key_id "*" (and user "", tags "[]") count every event of the bucket."""
 
     key_id: str = Field(primary_key=True)
     user_id: str = Field(default="", primary_key=True)  # migration 0006_usersgw_limits
@@ -210,6 +205,45 @@ class LatencyRollup(SQLModel, table=True):
     tags: str = Field(primary_key=True)
     bin: int = Field(primary_key=True)
     count: int = Field(default=0, sa_type=BigInteger)
+
+
+class EventRollup(RollupTotals, table=True):
+    """Totals per hour (bucket_start a whole hour)."""
+
+    __tablename__ = "event_rollups"
+    __table_args__ = (Index("ix_event_rollups_key_bucket", "key_id", "bucket_start"),)
+
+
+class LatencyRollup(LatencyCounts, table=True):
+    """Latency bins per hour."""
+
+    __tablename__ = "latency_rollups"
+
+
+class EventRollup3h(RollupTotals, table=True):
+    """Totals per 3 hours from UTC midnight: reports read 3 times fewer rows for their whole 3-hour blocks."""
+
+    __tablename__ = "event_rollups_3h"
+    __table_args__ = (Index("ix_event_rollups_3h_key_bucket", "key_id", "bucket_start"),)
+
+
+class LatencyRollup3h(LatencyCounts, table=True):
+    """Latency bins per 3 hours from UTC midnight."""
+
+    __tablename__ = "latency_rollups_3h"
+
+
+class DailyEventRollup(RollupTotals, table=True):
+    """Totals per UTC day: long reports read 24 times fewer rows (the same totals as the day's hours)."""
+
+    __tablename__ = "event_rollups_daily"
+    __table_args__ = (Index("ix_event_rollups_daily_key_bucket", "key_id", "bucket_start"),)
+
+
+class DailyLatencyRollup(LatencyCounts, table=True):
+    """Latency bins per UTC day."""
+
+    __tablename__ = "latency_rollups_daily"
 
 
 class RetentionMark(SQLModel, table=True):

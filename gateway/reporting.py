@@ -1,9 +1,12 @@
-"""Usage reports computed by the database: hourly rollups for whole hours, raw events only for the edges.
+"""Usage reports computed by the database: rollups for whole days, 3-hour blocks and hours, raw events
+only for the edges.
 
-A window [start, end) is cut into buckets of `increment` seconds. Every hour that lies inside one bucket
-is read from the rollups (gateway.rollups); hours that straddle a bucket edge or the window's edges are
-read from raw events, grouped by the database too. Hours before the retention `horizon` have no raw
-events left: there a straddling hour counts whole, in the bucket where it starts.
+A window [start, end) is cut into buckets of `increment` seconds. Every UTC day that lies inside one
+bucket is read from the daily rollups, every other whole 3-hour block (from UTC midnight) inside one
+bucket from the 3-hourly ones, every other hour inside one bucket from the hourly ones (gateway.rollups);
+hours that straddle a bucket edge or the window's edges are read from raw events, grouped by the
+database too. Hours before the retention `horizon` have no raw events left: there a
+straddling hour counts whole, in the bucket where it starts.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, type_coerce, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, true, type_coerce, union_all
 from sqlalchemy import select as select_columns  # more than four columns; sqlmodel's select types at most four
 from sqlalchemy.types import Integer
 from sqlmodel import Session, col, select
@@ -21,12 +24,28 @@ from sqlmodel import Session, col, select
 from gateway import histogram, retention
 from gateway.errors import GatewayError
 from gateway.event_search import EventFilter
-from gateway.models import Event, EventRollup, Key, LatencyRollup, User
-from gateway.rollups import ALL, CANCELLED_STATUS, HOUR, hour_of
+from gateway.models import (
+    DailyEventRollup,
+    DailyLatencyRollup,
+    Event,
+    EventRollup,
+    EventRollup3h,
+    Key,
+    LatencyCounts,
+    LatencyRollup,
+    LatencyRollup3h,
+    RollupTotals,
+    User,
+)
+from gateway.rollups import ALL, CANCELLED_STATUS, DAY, HOUR, hour_of
 
 MAX_BUCKETS = 10_000
 QUANTILES = (0.5, 0.95, 0.99)
 MAX_RAW_INTERVALS = 64  # past this many edge pieces, read the whole window after the horizon from raw events
+COARSE_LEVELS = (DAY, 3 * HOUR)  # block seconds of the coarser rollups (gateway.rollups.COARSE), coarsest first
+COARSE_TOTALS: dict[int, type[RollupTotals]] = {DAY: DailyEventRollup, 3 * HOUR: EventRollup3h}
+COARSE_LATENCIES: dict[int, type[LatencyCounts]] = {DAY: DailyLatencyRollup, 3 * HOUR: LatencyRollup3h}
+MAX_COARSE_RANGES = 128  # past this many separate runs of 3-hour blocks and days, read hourly rollups only
 
 
 @dataclass
@@ -102,6 +121,65 @@ class Window:
             return [(max(low, self.horizon), high)]
         return merged
 
+    def coarse(self) -> dict[int, list[tuple[float, float]]]:
+        """Time ranges read from each coarser rollup level (block seconds → merged ranges): in each bucket the
+        whole blocks of the coarsest level, then of the next in what is left. None when buckets are shorter
+        than the smallest block or start off a whole second, or the ranges would be many or meet raw edges."""
+        low = self.start if self.start is not None else -math.inf
+        high = self.end if self.end is not None else math.inf
+        if self.increment is None or self.start is None:
+            spans = [(low, high)]
+        elif self.increment < min(COARSE_LEVELS) or self.end is None or not float(self.start).is_integer():
+            return {}
+        else:
+            spans = [(b, min(b + self.increment, high)) for b in range(int(self.start), math.ceil(high), self.increment)]
+        runs: dict[int, list[tuple[float, float]]] = {size: [] for size in COARSE_LEVELS}
+        for a, b in spans:
+            _cover(a, b, COARSE_LEVELS, runs)
+        raw = self.raw_intervals()
+        pieces = [piece for level in runs.values() for piece in level]
+        if len(pieces) > MAX_COARSE_RANGES or any(a < p_high and p_low < b for a, b in raw for p_low, p_high in pieces):
+            return {}
+        return {size: level for size, level in runs.items() if level}
+
+    def hours(self) -> list[tuple[float, float]]:
+        """Time ranges read from the hourly rollups (before raw edges are taken out): the window less its
+        coarser blocks."""
+        low = self.start if self.start is not None else -math.inf
+        high = self.end if self.end is not None else math.inf
+        pieces = []
+        for block_low, block_high in sorted(piece for level in self.coarse().values() for piece in level):
+            pieces.append((low, block_low))
+            low = block_high
+        pieces.append((low, high))
+        return [(a, b) for a, b in pieces if a < b]
+
+
+def _cover(low: float, high: float, sizes: Sequence[int], runs: dict[int, list[tuple[float, float]]]) -> None:
+    """Add to `runs` the whole blocks of sizes[0] in [low, high), and recursively of the smaller sizes
+    around them; runs of one size stay in time order and touching ones merge."""
+    if not sizes:
+        return
+    size, rest = sizes[0], sizes[1:]
+    first = low if math.isinf(low) else math.ceil(low / size) * size
+    last = high if math.isinf(high) else math.floor(high / size) * size
+    if first >= last:
+        _cover(low, high, rest, runs)
+        return
+    _cover(low, first, rest, runs)
+    level = runs[size]
+    if level and first <= level[-1][1]:
+        level[-1] = (level[-1][0], last)
+    else:
+        level.append((first, last))
+    _cover(last, high, rest, runs)
+
+
+def _in_ranges(column: Any, ranges: list[tuple[float, float]]) -> ColumnElement[bool]:
+    """`column` inside one of the [a, b) ranges (either end may be infinite)."""
+    bounded = [[*([column >= a] if a > -math.inf else []), *([column < b] if b < math.inf else [])] for a, b in ranges]
+    return or_(*(and_(*conds) if conds else true() for conds in bounded))
+
 
 def _index(column: Any, window: Window) -> ColumnElement[int]:
     """Bucket index of a time column (integer hours or float event times)."""
@@ -114,8 +192,25 @@ def _index(column: Any, window: Window) -> ColumnElement[int]:
     return func.floor(offset / window.increment).cast(Integer)
 
 
+def _rollup_tables(window: Window, hourly: type[Any], coarse: dict[int, type[Any]]) -> list[tuple[type[Any], list[ColumnElement[bool]]]]:
+    """The rollup tables to read, each with the conditions on its bucket_start: whole blocks from the
+    `coarse` tables (by block seconds), other hours inside the window from `hourly`, less the hours read
+    from raw events."""
+    parts: list[tuple[type[Any], list[ColumnElement[bool]]]] = [
+        (coarse[size], [_in_ranges(col(coarse[size].bucket_start), runs)]) for size, runs in window.coarse().items()]
+    hours = window.hours()
+    if hours:
+        column = col(hourly.bucket_start)
+        conds = [_in_ranges(column, hours)]
+        raw = window.raw_intervals()
+        if raw:
+            conds.append(not_(or_(*(and_(column >= hour_of(a), column < b) for a, b in raw))))
+        parts.append((hourly, conds))
+    return parts
+
+
 def _rollup_hours(column: Any, window: Window) -> list[ColumnElement[bool]]:
-    """Rollup hours answered from rollups: inside the window and not read from raw events."""
+    """Hourly rollup rows inside the window and not read from raw events (every level: hourly rows cover all)."""
     conds: list[ColumnElement[bool]] = []
     if window.start is not None:
         conds.append(column >= window.start)
@@ -136,32 +231,35 @@ def _raw_times(window: Window) -> ColumnElement[bool] | None:
     return or_(*(and_(created >= a, created < b) for a, b in raw))
 
 
-def _latency_filter(flt: EventFilter, dialect: str) -> list[ColumnElement[bool]]:
-    """Latency rows of the filter's keys, tags and users; the "*" rows when it names none."""
-    if not flt.key_ids and not flt.tags and not flt.user_ids:
-        return [col(LatencyRollup.key_id) == ALL]
-    return [col(LatencyRollup.key_id) != ALL, *flt.scope(LatencyRollup, dialect)]
+def _rollup_filter(table: type[RollupTotals] | type[LatencyCounts], flt: EventFilter, dialect: str,
+                   grouped: bool = False) -> list[ColumnElement[bool]]:
+    """Rollup rows of the filter's keys, tags and users; the "*" rows (one per bucket) when it names none
+    and nothing is grouped."""
+    if not flt.key_ids and not flt.tags and not flt.user_ids and not grouped:
+        return [col(table.key_id) == ALL]
+    return [col(table.key_id) != ALL, *flt.scope(table, dialect)]
 
 
 def _counter_sums(db: Session, window: Window, flt: EventFilter, group: str | None = None) -> list[tuple[Any, ...]]:
     """(bucket index, [group value,] requests, prompt, completion, cost, latency sum, errors, cancelled,
     cache hits) from rollups and from raw edge events, not yet added together."""
     dialect = db.get_bind().dialect.name
-    hour = col(EventRollup.bucket_start)
-    r_group = [col(getattr(EventRollup, group))] if group else []
-    idx = _index(hour, window)  # one object: PostgreSQL must see the same parameters in GROUP BY
-    rollup_query = (
-        select_columns(
-            idx, *r_group,
-            func.sum(EventRollup.requests), func.sum(EventRollup.prompt_token_count),
-            func.sum(EventRollup.completion_token_count), func.sum(EventRollup.cost_in_usd),
-            func.sum(EventRollup.latency_sum_ms), func.sum(EventRollup.error_count),
-            func.sum(EventRollup.cancelled_count), func.sum(EventRollup.cache_hit_count),
+    rows: list[tuple[Any, ...]] = []
+    for table, times in _rollup_tables(window, EventRollup, COARSE_TOTALS):
+        r_group = [col(getattr(table, group))] if group else []
+        idx = _index(col(table.bucket_start), window)  # one object: PostgreSQL must see the same parameters in GROUP BY
+        rollup_query = (
+            select_columns(
+                idx, *r_group,
+                func.sum(table.requests), func.sum(table.prompt_token_count),
+                func.sum(table.completion_token_count), func.sum(table.cost_in_usd),
+                func.sum(table.latency_sum_ms), func.sum(table.error_count),
+                func.sum(table.cancelled_count), func.sum(table.cache_hit_count),
+            )
+            .where(*times, *_rollup_filter(table, flt, dialect, group is not None))
+            .group_by(idx, *r_group)
         )
-        .where(*_rollup_hours(hour, window), *flt.scope(EventRollup, dialect))
-        .group_by(idx, *r_group)
-    )
-    rows: list[tuple[Any, ...]] = [tuple(row) for row in db.connection().execute(rollup_query).all()]
+        rows += [tuple(row) for row in db.connection().execute(rollup_query).all()]
     raw = _raw_times(window)
     if raw is not None:
         e_group = [col(getattr(Event, group))] if group else []
@@ -182,6 +280,13 @@ def _counter_sums(db: Session, window: Window, flt: EventFilter, group: str | No
     return rows
 
 
+def _settle(db: Session) -> None:
+    """PostgreSQL settings for this transaction's report queries: room to hash groups in memory instead of
+    sorting them on disk, and one core only, so that the proxy keeps the other cores while a report runs."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.connection().exec_driver_sql("SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_workers_per_gather = 0")
+
+
 def _flag(cond: ColumnElement[bool]) -> ColumnElement[int]:
     return case((cond, 1), else_=0)
 
@@ -193,11 +298,11 @@ def _latency_percentiles(db: Session, window: Window, flt: EventFilter) -> dict[
     """p50/p95/p99 per bucket index, and of the whole window at WHOLE, from the latency histograms of
     rollups and of raw edge events: merged, summed and walked by the database in one query."""
     dialect = db.get_bind().dialect.name
-    hour = col(LatencyRollup.bucket_start)
     parts: list[Any] = [  # selects of (idx, bin, n)
-        select_columns(_index(hour, window).label("idx"), col(LatencyRollup.bin).label("bin"),
-                       col(LatencyRollup.count).label("n"))
-        .where(*_rollup_hours(hour, window), *_latency_filter(flt, dialect))
+        select_columns(_index(col(table.bucket_start), window).label("idx"), col(table.bin).label("bin"),
+                       col(table.count).label("n"))
+        .where(*times, *_rollup_filter(table, flt, dialect))
+        for table, times in _rollup_tables(window, LatencyRollup, COARSE_LATENCIES)
     ]
     raw = _raw_times(window)
     if raw is not None:
@@ -214,8 +319,6 @@ def _latency_percentiles(db: Session, window: Window, flt: EventFilter) -> dict[
     whole = select_columns(literal(WHOLE).label("idx"), per_bucket.c.bin,
                            func.sum(per_bucket.c.n).cast(Integer).label("n")).group_by(per_bucket.c.bin)
     counts = union_all(select_columns(per_bucket.c.idx, per_bucket.c.bin, per_bucket.c.n), whole).subquery()
-    if dialect == "postgresql":  # room to hash the groups in memory instead of sorting them on disk
-        db.connection().exec_driver_sql("SET LOCAL work_mem = '64MB'")
     rows = db.connection().execute(histogram.rank_rows(counts, QUANTILES)).all()
     return histogram.percentiles_of(rows, QUANTILES)
 
@@ -230,6 +333,7 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
     count = math.ceil((end - start) / increment)
     if count > MAX_BUCKETS:
         raise GatewayError(400, f"increment: {increment} s gives {count} buckets; at most {MAX_BUCKETS} are allowed")
+    _settle(db)
     window = Window(start, end, increment, retention.horizon(db))
     points = [DataPoint(time_stamp=start + i * increment) for i in range(count)]
     for idx, requests, prompt, completion, cost, latency, errors, cancelled, cached in _counter_sums(db, window, flt):
@@ -257,6 +361,7 @@ def report_events(db: Session, flt: EventFilter, start: int, end: int, increment
 def _usages(db: Session, start: float | None, end: float | None, group: str,
             flt: EventFilter | None = None) -> dict[str, Spend]:
     """Totals per value of `group` (key_id, user_id or model) over [start, end), rollups and raw edges together."""
+    _settle(db)
     window = Window(start, end, None, retention.horizon(db))
     out: dict[str, Spend] = {}
     for _idx, value, requests, prompt, completion, cost, *_rest in _counter_sums(db, window, flt or EventFilter(), group):

@@ -12,16 +12,26 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func
+from sqlalchemy import select as select_columns  # more than four columns
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from common.db import make_engine
 from common.settings import Settings
-from gateway import reporting, retention
+from gateway import reporting, retention, rollups
 from gateway.event import ProxyEvent
 from gateway.event_search import EventFilter
 from gateway.events import EventRecorder, write_rows
-from gateway.models import Event, EventRollup, Key
+from gateway.models import (
+    DailyEventRollup,
+    DailyLatencyRollup,
+    Event,
+    EventRollup,
+    EventRollup3h,
+    Key,
+    LatencyRollup,
+    LatencyRollup3h,
+)
 from tests.integration.conftest import migrate
 from tests.support import TcpRelay, create_database, drop_database
 
@@ -63,6 +73,12 @@ def random_events(rng: random.Random, n: int, start: float, span_s: float) -> li
             "request": '{"m": 1}' if rng.random() < 0.2 else None, "response": None,
         })
     return rows
+
+
+def rolled_up(db: Session) -> tuple[int, int]:
+    """Events counted by the hourly rollups of keys, and by the hourly "*" rows of all events."""
+    return tuple(db.exec(select(func.sum(EventRollup.requests)).where(where)).one()  # type: ignore[return-value]
+                 for where in (col(EventRollup.key_id) != "*", col(EventRollup.key_id) == "*"))
 
 
 def write_with_replays(engine: Engine, rng: random.Random, rows: list[dict[str, Any]]) -> None:
@@ -142,7 +158,7 @@ def test_reports_from_rollups_equal_the_raw_events(engine: Engine) -> None:
     write_with_replays(engine, rng, rows)
     with Session(engine) as db:
         assert db.exec(select(func.count()).select_from(Event)).one() == len(rows)
-        assert db.exec(select(func.sum(EventRollup.requests))).one() == len(rows)  # each event rolled up once
+        assert rolled_up(db) == (len(rows), len(rows))  # each event rolled up once, and once in its hour's "*" row
 
     check_report(engine, rows, T0, T0 + 3 * DAY, DAY)  # aligned: rollups only
     check_report(engine, rows, T0, T0 + 3 * DAY, 6 * HOUR, key_ids=KEYS[1:3], tags=["a"])
@@ -151,8 +167,31 @@ def test_reports_from_rollups_equal_the_raw_events(engine: Engine) -> None:
     check_report(engine, rows, T0 + 1234, T0 + 2 * DAY + 17, 5000)
     check_report(engine, rows, T0 + 1234, T0 + 2 * DAY + 17, 5000, key_ids=[KEYS[0], ""], tags=["a", "b"])
     check_report(engine, rows, T0 + 30 * 60, T0 + 5 * HOUR, 60)  # minute buckets: raw events only
+    # Days, 3-hour blocks, hours and raw edges in one report: the first bucket holds the whole second day.
+    check_report(engine, rows, T0 + 1234, T0 + 3 * DAY - 17, 2 * DAY)
+    check_report(engine, rows, T0 + 5 * HOUR, T0 + 3 * DAY, DAY + HOUR, key_ids=KEYS[2:4], tags=["a"])
+    check_report(engine, rows, T0 + 22 * HOUR, T0 + 3 * DAY, 12 * HOUR)  # the dashboard's 30 days, at UTC+2
     check_totals(engine, rows, None, None)
     check_totals(engine, rows, T0 + 999.5, T0 + DAY + 3 * HOUR + 1)
+    check_totals(engine, rows, T0 + 999.5, T0 + 2 * DAY + 3 * HOUR + 1)
+    assert_coarse_rollups_sum_the_hours(engine)
+
+
+def assert_coarse_rollups_sum_the_hours(engine: Engine) -> None:
+    """Each 3-hourly and daily rollup row holds the sums of its hourly rows (counts, exactly)."""
+    for size, hourly, coarse, columns in (
+            (3 * HOUR, EventRollup, EventRollup3h, ("requests", "prompt_token_count", "error_count")),
+            (DAY, EventRollup, DailyEventRollup, ("requests", "prompt_token_count", "error_count")),
+            (3 * HOUR, LatencyRollup, LatencyRollup3h, ("count",)), (DAY, LatencyRollup, DailyLatencyRollup, ("count",))):
+        keys = [c.name for c in hourly.__table__.primary_key if c.name != "bucket_start"]  # type: ignore[attr-defined]
+        block = col(hourly.bucket_start) - col(hourly.bucket_start) % size
+        with Session(engine) as db:
+            summed = db.exec(select_columns(block, *(getattr(hourly, k) for k in keys),
+                                            *(func.sum(getattr(hourly, c)) for c in columns))
+                             .group_by(block, *(getattr(hourly, k) for k in keys))).all()
+            stored = db.exec(select_columns(coarse.bucket_start, *(getattr(coarse, k) for k in keys),
+                                            *(getattr(coarse, c) for c in columns))).all()
+        assert sorted(map(tuple, summed)) == sorted(map(tuple, stored))
 
 
 def test_fresh_events_join_the_rollups_they_belong_to(engine: Engine) -> None:
@@ -222,9 +261,30 @@ async def test_events_of_an_outage_replayed_later_land_once_in_their_hours(tmp_p
         check_report(direct, rows, T0, T0 + 6 * HOUR, HOUR)
         check_report(direct, rows, T0 + 100, T0 + 6 * HOUR - 100, 1000)
         with Session(direct) as db:
-            assert db.exec(select(func.sum(EventRollup.requests))).one() == len(rows)
+            assert rolled_up(db) == (len(rows), len(rows))
     finally:
         relay.close()
         relayed.dispose()
         direct.dispose()
         drop_database(url)
+
+
+def test_backfill_builds_the_rollups_the_writer_keeps(engine: Engine) -> None:
+    """Rollups rebuilt from stored events (migrations, bulk loads) equal those the event writer kept."""
+    rng = random.Random(5)
+    write_with_replays(engine, rng, random_events(rng, 1500, T0 + 5 * HOUR, 2 * DAY))
+    tables = [EventRollup, EventRollup3h, DailyEventRollup, LatencyRollup, LatencyRollup3h, DailyLatencyRollup]
+
+    def snapshot() -> list[list[tuple[Any, ...]]]:
+        with Session(engine) as db:
+            return [sorted(tuple(round(v, 6) if isinstance(v, float) else v for v in row)
+                           for row in db.exec(select_columns(*t.__table__.columns)).all())  # type: ignore[attr-defined]
+                    for t in tables]
+
+    kept = snapshot()
+    with engine.begin() as conn:
+        for table in tables:
+            conn.execute(table.__table__.delete())  # type: ignore[attr-defined]
+        rollups.backfill(conn)
+        rollups.backfill_coarse(conn)
+    assert snapshot() == kept
