@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from gateway.config import Provider
+from gateway.fairqueue import FairQueue, UserFairQueue
 from gateway.models import Key
 from gateway.scheduler import Grant, Scheduler
 
@@ -57,3 +58,12 @@ async def serve_order(scheduler: Scheduler) -> list[str]:
     assert grant is not None
     scheduler.release(grant)
     return order
+
+
+def drain(queue: FairQueue[str] | UserFairQueue[str]) -> list[str]:
+    """Pop and start every queued turn (no slot limit): the items in the order the queue serves them."""
+    out = []
+    while (turn := queue.pop()) is not None:
+        queue.started(turn)
+        out.append(turn.item)
+    return out

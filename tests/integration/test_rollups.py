@@ -18,20 +18,11 @@ from sqlmodel import Session, col, select
 
 from common.db import make_engine
 from common.settings import Settings
-from gateway import reporting, retention, rollups
+from gateway import models, reporting, retention, rollups
 from gateway.event import ProxyEvent
 from gateway.event_search import EventFilter
 from gateway.events import EventRecorder, write_rows
-from gateway.models import (
-    DailyEventRollup,
-    DailyLatencyRollup,
-    Event,
-    EventRollup,
-    EventRollup3h,
-    Key,
-    LatencyRollup,
-    LatencyRollup3h,
-)
+from gateway.models import Event, Key
 from tests.integration.conftest import migrate
 from tests.support import TcpRelay, create_database, drop_database
 
@@ -77,8 +68,8 @@ def random_events(rng: random.Random, n: int, start: float, span_s: float) -> li
 
 def rolled_up(db: Session) -> tuple[int, int]:
     """Events counted by the hourly rollups of keys, and by the hourly "*" rows of all events."""
-    return tuple(db.exec(select(func.sum(EventRollup.requests)).where(where)).one()  # type: ignore[return-value]
-                 for where in (col(EventRollup.key_id) != "*", col(EventRollup.key_id) == "*"))
+    return tuple(db.exec(select(func.sum(models.EventRollup.requests)).where(where)).one()  # type: ignore[return-value]
+                 for where in (col(models.EventRollup.key_id) != "*", col(models.EventRollup.key_id) == "*"))
 
 
 def write_with_replays(engine: Engine, rng: random.Random, rows: list[dict[str, Any]]) -> None:
@@ -180,9 +171,9 @@ def test_reports_from_rollups_equal_the_raw_events(engine: Engine) -> None:
 def assert_coarse_rollups_sum_the_hours(engine: Engine) -> None:
     """Each 3-hourly and daily rollup row holds the sums of its hourly rows (counts, exactly)."""
     for size, hourly, coarse, columns in (
-            (3 * HOUR, EventRollup, EventRollup3h, ("requests", "prompt_token_count", "error_count")),
-            (DAY, EventRollup, DailyEventRollup, ("requests", "prompt_token_count", "error_count")),
-            (3 * HOUR, LatencyRollup, LatencyRollup3h, ("count",)), (DAY, LatencyRollup, DailyLatencyRollup, ("count",))):
+            (3 * HOUR, models.EventRollup, models.EventRollup3h, ("requests", "prompt_token_count", "error_count")),
+            (DAY, models.EventRollup, models.DailyEventRollup, ("requests", "prompt_token_count", "error_count")),
+            (3 * HOUR, models.LatencyRollup, models.LatencyRollup3h, ("count",)), (DAY, models.LatencyRollup, models.DailyLatencyRollup, ("count",))):
         keys = [c.name for c in hourly.__table__.primary_key if c.name != "bucket_start"]  # type: ignore[attr-defined]
         block = col(hourly.bucket_start) - col(hourly.bucket_start) % size
         with Session(engine) as db:
@@ -273,7 +264,7 @@ def test_backfill_builds_the_rollups_the_writer_keeps(engine: Engine) -> None:
     """Rollups rebuilt from stored events (migrations, bulk loads) equal those the event writer kept."""
     rng = random.Random(5)
     write_with_replays(engine, rng, random_events(rng, 1500, T0 + 5 * HOUR, 2 * DAY))
-    tables = [EventRollup, EventRollup3h, DailyEventRollup, LatencyRollup, LatencyRollup3h, DailyLatencyRollup]
+    tables = [models.EventRollup, models.EventRollup3h, models.DailyEventRollup, models.LatencyRollup, models.LatencyRollup3h, models.DailyLatencyRollup]
 
     def snapshot() -> list[list[tuple[Any, ...]]]:
         with Session(engine) as db:

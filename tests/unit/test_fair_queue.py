@@ -17,14 +17,7 @@ from gateway.quotas import Quotas, reservation
 from gateway.scheduler import Scheduler
 from gateway.slots import SlotDirectory, props_url
 from gateway.store import LocalStore
-
-
-def drain(queue: FairQueue[str]) -> list[str]:
-    out = []
-    while (entry := queue.pop()) is not None:
-        queue.started(entry)
-        out.append(entry.item)
-    return out
+from tests.user_turns import drain
 
 
 def test_a_newcomer_overtakes_a_backlog() -> None:

@@ -9,15 +9,7 @@ import aiohttp
 from gateway.fairqueue import UserFairQueue
 from gateway.scheduler import Scheduler
 from gateway.slots import SlotDirectory
-from tests.user_turns import FAIR_ORDER, serve_order
-
-
-def drain(queue: UserFairQueue[str]) -> list[str]:
-    out = []
-    while (turn := queue.pop()) is not None:
-        queue.started(turn)
-        out.append(turn.item)
-    return out
+from tests.user_turns import FAIR_ORDER, drain, serve_order
 
 
 def test_a_user_with_many_streams_does_not_starve_another_user_of_the_key() -> None:
