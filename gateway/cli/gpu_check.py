@@ -28,7 +28,6 @@ from common.stream import (
     ToolCallDelta,
 )
 from common.usage import TokenUsage
-from dictachat.tools import specs as tool_specs
 from gateway.cli.resources import GIB, describe_gpu, read_gpus
 
 NO_GPU_EXIT = 2
@@ -71,6 +70,13 @@ class Probe:
     with_tools: bool = False
 
 
+# The probe's own calculator spec, the shape the chat sends (dictachat.tools.calculator): a gateway tool
+# does not import the chat, and the probe only checks that the model calls a tool by name.
+CALCULATOR = {"type": "function", "function": {
+    "name": "calculator", "description": "Evaluate an arithmetic expression exactly.",
+    "parameters": {"type": "object", "required": ["expression"],
+                   "properties": {"expression": {"type": "string", "description": "e.g. '(17.5 * 3) / 2'"}}}}}
+
 PROBES = (
     Probe("hebrew", "מה בירת ישראל? ענה במשפט אחד.", lambda r: bool(HEBREW.search(r.answer))),
     Probe("thinking", "If I have 3 apples and eat one, then buy 4 more, how many do I have? Think first.",
@@ -85,7 +91,7 @@ async def ask(client: httpx.AsyncClient, gateway: str, key: str, probe: Probe, s
     body: dict[str, object] = {"messages": [{"role": "user", "content": probe.question}], "stream": True,
                                "max_tokens": 1024, "stream_options": {"include_usage": True}}
     if probe.with_tools:
-        body["tools"] = tool_specs()
+        body["tools"] = [CALCULATOR]
     reply, parser, decoder = Reply(), StreamParser(starts_in_thinking), SSEDecoder()
     started = clock()
     try:
