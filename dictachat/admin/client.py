@@ -22,7 +22,20 @@ COLLECTIONS: dict[Kind, tuple[str, str]] = {
 }
 
 
-class KeyInfo(TypedDict, total=False):
+class Limits(TypedDict, total=False):
+    """The limits a key and a user both have (a user's on top of the vouching key's)."""
+
+    rateLimitOverTime: int
+    rateLimitUnit: str
+    costLimitInUsd: float
+    costLimitInUsdOverTime: float
+    costLimitInUsdUnit: str
+    maxConcurrentRequests: int
+    tokenLimitOverTime: int
+    tokenLimitUnit: str
+
+
+class KeyInfo(Limits, total=False):
     keyId: str
     name: str
     key: str
@@ -31,11 +44,6 @@ class KeyInfo(TypedDict, total=False):
     updatedAt: int
     revoked: bool
     revokedReason: str
-    costLimitInUsd: float
-    costLimitInUsdOverTime: float
-    costLimitInUsdUnit: str
-    rateLimitOverTime: int
-    rateLimitUnit: str
     ttl: str
     expiresAt: int | None
     settingIds: list[str]
@@ -43,15 +51,12 @@ class KeyInfo(TypedDict, total=False):
     allowedModels: list[str]
     shouldLogRequest: bool
     shouldLogResponse: bool
-    maxConcurrentRequests: int
-    tokenLimitOverTime: int
-    tokenLimitUnit: str
     maxQueueWaitInSeconds: float
     priority: int
     reasoningBudgetTokens: int
 
 
-class UserInfo(TypedDict, total=False):
+class UserInfo(Limits, total=False):
     """A chat account; `password` only in the answer that generated it."""
 
     id: str
@@ -63,11 +68,6 @@ class UserInfo(TypedDict, total=False):
     updatedAt: float
     lastSeenAt: float | None
     password: str | None
-    rateLimitOverTime: int
-    rateLimitUnit: str
-    costLimitInUsd: float
-    costLimitInUsdOverTime: float
-    costLimitInUsdUnit: str
     requests: int
     promptTokenCount: int
     completionTokenCount: int

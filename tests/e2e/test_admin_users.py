@@ -1,5 +1,5 @@
-"""The dashboard's Users page in a real browser: an admin account signs in, creates a user who then
-chats, and disabling that user ends their open session."""
+"""The dashboard's Users page in a real browser: an admin account signs in, creates a user with limits of
+their own who then chats, edits those limits, and disabling that user ends their open session."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ pytestmark = pytest.mark.timeout(900)
 def gina_events(app: AppStack, user_id: str | None) -> int:
     with app.accounts_db() as db:
         return int(db.execute(text("SELECT count(*) FROM events WHERE user_id = :u"), {"u": user_id}).scalar_one())
+
+
+def gina_limits(app: AppStack, user_id: str | None) -> tuple[int, int, str]:
+    with app.accounts_db() as db:
+        row = db.execute(text("SELECT max_concurrent_requests, token_limit_over_time, token_limit_unit FROM users "
+                              "WHERE id = :u"), {"u": user_id}).one()
+        return int(row[0]), int(row[1]), str(row[2])
 
 
 def test_admin_account_manages_users_in_the_dashboard(browser: Browser, contexts: list, app_stack: AppStack,
@@ -40,6 +47,8 @@ def test_admin_account_manages_users_in_the_dashboard(browser: Browser, contexts
     admin.get_by_test_id("user-save").click()
     expect(admin.get_by_test_id("form-error")).to_contain_text("taken", timeout=TIMEOUT_MS)
     admin.get_by_test_id("user-name").fill("gina")
+    admin.get_by_test_id("user-concurrent").fill("2")
+    admin.get_by_test_id("user-tokens").fill("100000")
     admin.get_by_test_id("user-save").click()
     password = admin.get_by_test_id("new-password")
     expect(password).not_to_be_empty(timeout=TIMEOUT_MS)
@@ -50,6 +59,23 @@ def test_admin_account_manages_users_in_the_dashboard(browser: Browser, contexts
     row = admin.locator('[data-testid="user-row"][data-user-name="gina"]')
     expect(row).to_have_count(1, timeout=TIMEOUT_MS)
     expect(admin.get_by_test_id("user-row")).to_have_count(1, timeout=TIMEOUT_MS)  # the search filters
+    expect(row.get_by_test_id("user-limit-text")).to_have_text("≤2 at once · 100,000 tok / h", timeout=TIMEOUT_MS)
+
+    # The limits dialog shows her own limits as saved; changed there, they reach the gateway.
+    row.get_by_test_id("user-limits").click()
+    expect(admin.get_by_test_id("user-concurrent")).to_have_value("2", timeout=TIMEOUT_MS)
+    expect(admin.get_by_test_id("user-tokens")).to_have_value("100000")
+    admin.screenshot(path=str(tmp_path / "users-limits-1280.png"))
+    admin.set_viewport_size({"width": 390, "height": 844})
+    admin.screenshot(path=str(tmp_path / "users-limits-390.png"))
+    admin.set_viewport_size({"width": 1280, "height": 860})
+    admin.get_by_test_id("user-concurrent").fill("3")
+    admin.get_by_test_id("user-tokens").fill("50000")
+    admin.get_by_test_id("user-rate").fill("30")
+    admin.get_by_test_id("user-save").click()
+    expect(row.get_by_test_id("user-limit-text")).to_have_text("30 / m · ≤3 at once · 50,000 tok / h",
+                                                               timeout=TIMEOUT_MS)
+    assert gina_limits(app_stack, row.get_attribute("data-user-id")) == (3, 50000, "h")
 
     gina = fresh_page(browser, contexts)
     sign_in(gina, app_stack, "gina", gina_password)

@@ -15,8 +15,9 @@ from dictachat.admin.components.dialogs import (
     view_dialog,
 )
 from dictachat.admin.components.layout import admin_page, admin_shell
+from dictachat.admin.components.limits import per_unit, quota_inputs, rate_input
 from dictachat.admin.components.ui import choice, empty_state, field, list_card, ltr, mono, stat_card, table
-from dictachat.admin.state.keys import COST_UNITS, RATE_UNITS, TOKEN_UNITS, KeyRow, KeysState
+from dictachat.admin.state.keys import COST_UNITS, KeyRow, KeysState
 from dictachat.ui.i18n import tr, tr_n
 
 
@@ -113,23 +114,18 @@ def _input(name: str, placeholder: str | rx.Var = "", **props) -> rx.Component:
     return rx.input(name=name, default_value=KeysState.form[name], placeholder=placeholder, width="100%", dir="auto", **props)
 
 
-def _per_unit(name: str, placeholder: str, unit: str, units: tuple[str, ...], **props) -> rx.Component:
-    """An amount and the period (or window) it counts over."""
-    return rx.hstack(_input(name, placeholder, type="number", min=0, **props),
-                     rx.select(list(units), name=unit, default_value=KeysState.form[unit]))
-
-
 def key_form() -> rx.Component:
     return save_form(
         KeysState,
         field(tr("admin.name"), _input("name", "team-a", required=True, data_testid="key-name")),
         field(tr("admin.keys.tags"), _input("tags", "prod, team-a"), hint=tr("admin.hint.comma")),
         form_grid(
-            field(tr("admin.keys.rate"), _per_unit("rate", "60", "rate_unit", RATE_UNITS), hint=tr("admin.hint.rate")),
+            rate_input(KeysState.form, tr("admin.hint.rate")),
             field(tr("admin.keys.ttl"), _input("ttl", "720h"), hint=tr("admin.hint.ttl")),
             field(tr("admin.keys.cost_limit"), _input("cost_limit", "10", type="number", min=0, step="any"),
                   hint=tr("admin.hint.cost_total")),
-            field(tr("admin.keys.cost_period"), _per_unit("cost_period", "1", "cost_unit", COST_UNITS, step="any"),
+            field(tr("admin.keys.cost_period"),
+                  per_unit(KeysState.form, "cost_period", "1", "cost_unit", COST_UNITS, step="any"),
                   hint=tr("admin.hint.cost_period")),
             field(tr("admin.keys.thinking_budget"), _input("thinking_budget", "1024", type="number", min=0),
                   hint=tr("admin.hint.thinking_budget")),
@@ -152,10 +148,7 @@ def key_form() -> rx.Component:
 def share_fields() -> rx.Component:
     """The key's share of the GPU: requests at once, tokens per window, queue wait, priority."""
     return form_grid(
-        field(tr("admin.keys.concurrent"), _input("concurrent", "4", type="number", min=0, data_testid="key-concurrent"),
-              hint=tr("admin.hint.concurrent")),
-        field(tr("admin.keys.tokens"), _per_unit("tokens", "100000", "token_unit", TOKEN_UNITS, data_testid="key-tokens"),
-              hint=tr("admin.hint.tokens")),
+        *quota_inputs(KeysState.form, "key"),
         field(tr("admin.keys.queue_wait"), _input("queue_wait", "60", type="number", min=0, data_testid="key-queue-wait"),
               hint=tr("admin.hint.queue_wait")),
         field(tr("admin.keys.priority"), _input("priority", "1", type="number", min=1, max=100, data_testid="key-priority"),

@@ -1,4 +1,5 @@
-"""/admin/users: search chat accounts, create (password shown once), set role, disable, reset password, delete."""
+"""/admin/users: search chat accounts, create (password shown once), set role, disable, own limits, reset password,
+delete."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from dictachat.admin.components.dialogs import (
     shown_once_dialog,
 )
 from dictachat.admin.components.layout import admin_page, admin_shell
+from dictachat.admin.components.limits import number_input, quota_inputs, rate_input
 from dictachat.admin.components.ui import empty_state, field, list_card, ltr, table
-from dictachat.admin.state.users import RATE_UNITS, UserRow, UsersState
+from dictachat.admin.state.users import UserRow, UsersState
 from dictachat.ui.i18n import tr, tr_n
 
 
@@ -54,7 +56,8 @@ def user_table_row(row: UserRow) -> rx.Component:
                               rx.badge(tr("admin.users.disabled"), color_scheme="red", variant="soft", radius="full"),
                               rx.badge(tr("admin.keys.active"), color_scheme="green", variant="soft", radius="full")),
                       data_testid="user-status"),
-        rx.table.cell(ltr(rx.cond(row.limits != "", row.limits, "—"), size="1", white_space="nowrap")),
+        rx.table.cell(ltr(rx.cond(row.limits != "", row.limits, "—"), size="1", white_space="nowrap"),
+                      data_testid="user-limit-text"),
         rx.table.cell(rx.vstack(ltr(row.spend, weight="medium"),
                                 rx.text(tr_n("admin.n_requests", row.requests), " · ", row.tokens, " ",
                                         tr("admin.users.tokens"), size="1", color_scheme="gray", white_space="nowrap"),
@@ -94,16 +97,12 @@ def user_dialog() -> rx.Component:
                       hint=tr("admin.users.password_hint")),
                 field(tr("admin.users.role"), rx.select(["user", "admin"], name="role", default_value="user")),
             )),
+            rx.text(tr("admin.users.limit_hint"), size="1", color_scheme="gray"),
             form_grid(
-                field(tr("admin.keys.rate"), rx.hstack(
-                    rx.input(name="rate", type="number", min=0, placeholder="60", width="100%",
-                             default_value=UsersState.limits_form["rate"], data_testid="user-rate"),
-                    rx.select(list(RATE_UNITS), name="rate_unit", default_value=UsersState.limits_form["rate_unit"]),
-                ), hint=tr("admin.users.limit_hint")),
-                field(tr("admin.keys.cost_limit"), rx.input(name="cost_limit", type="number", min=0, step="any",
-                                                           placeholder="5", width="100%",
-                                                           default_value=UsersState.limits_form["cost_limit"])),
-                columns="2",
+                rate_input(UsersState.limits_form, tr("admin.hint.rate"), test_id="user-rate"),
+                field(tr("admin.keys.cost_limit"), number_input(UsersState.limits_form, "cost_limit", "5", step="any",
+                                                                data_testid="user-cost")),
+                *quota_inputs(UsersState.limits_form, "user"),
             ),
             save_test_id="user-save",
             reset_on_submit=True,

@@ -53,6 +53,18 @@ def limits(owner: Mapping[str, Any]) -> list[str]:
     return texts
 
 
+def share(owner: Mapping[str, Any]) -> list[str]:
+    """The GPU-share limits of a key or a user, each in a few words ("≤2 at once", "1,000 tok / h", "×3"); unset ones left out."""
+    texts = []
+    if owner.get("maxConcurrentRequests"):
+        texts.append(f"≤{owner['maxConcurrentRequests']} at once")
+    if owner.get("tokenLimitOverTime"):
+        texts.append(f"{count(owner['tokenLimitOverTime'])} tok / {owner.get('tokenLimitUnit') or 'h'}")
+    if (owner.get("priority") or 1) > 1:
+        texts.append(f"×{owner['priority']}")
+    return texts
+
+
 def count(value: float | None) -> str:
     """A whole number with CLDR digit grouping (Hebrew and English group alike: 12,345)."""
     return format_decimal(int(value or 0), locale="en")

@@ -9,10 +9,11 @@ from typing import Any
 
 import reflex as rx
 
-from common.time_units import COST_UNITS, RATE_UNITS, TOKEN_UNITS
+from common.time_units import COST_UNITS
 from dictachat.admin.client import KeyInfo, Spend
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, admin_call
+from dictachat.admin.state.limits import limits_prefill, number, quota_fields, rate_cost_fields, unit, whole
 from dictachat.admin.state.overview import chart_rows, ticks, totals
 
 EMPTY_FORM = {
@@ -38,16 +39,6 @@ class KeyRow:
     expired: bool = False
 
 
-def _number(text: str, what: str, integer: bool = False) -> float | int:
-    try:
-        value = int(text) if integer else float(text)
-    except ValueError:
-        raise ValueError(f"{what}: '{text}' is not a number") from None
-    if value < 0:
-        raise ValueError(f"{what} cannot be negative")
-    return value
-
-
 def key_fields(form: dict[str, Any]) -> KeyInfo:
     """The admin API body for a create/edit form; ValueError names the bad field."""
     name = str(form.get("name", "")).strip()
@@ -60,23 +51,16 @@ def key_fields(form: dict[str, Any]) -> KeyInfo:
         "allowedModels": fmt.items(str(form.get("models", ""))),
         "shouldLogRequest": bool(form.get("log_request")),
         "shouldLogResponse": bool(form.get("log_response")),
-        "rateLimitOverTime": 0,
-        "rateLimitUnit": "",
-        "costLimitInUsd": 0.0,
         "costLimitInUsdOverTime": 0.0,
         "costLimitInUsdUnit": "",
         "reasoningBudgetTokens": -1,
     }
+    rate_cost_fields(form, fields)
     if str(form.get("thinking_budget", "")).strip():  # empty = no cap
-        fields["reasoningBudgetTokens"] = int(_number(str(form["thinking_budget"]).strip(), "thinking budget", integer=True))
-    if str(form.get("rate", "")).strip():
-        fields["rateLimitOverTime"] = int(_number(str(form["rate"]).strip(), "rate limit", integer=True))
-        fields["rateLimitUnit"] = str(form.get("rate_unit")) if form.get("rate_unit") in RATE_UNITS else "m"
-    if str(form.get("cost_limit", "")).strip():
-        fields["costLimitInUsd"] = float(_number(str(form["cost_limit"]).strip(), "cost limit"))
+        fields["reasoningBudgetTokens"] = int(number(str(form["thinking_budget"]).strip(), "thinking budget", integer=True))
     if str(form.get("cost_period", "")).strip():
-        fields["costLimitInUsdOverTime"] = float(_number(str(form["cost_period"]).strip(), "cost limit per period"))
-        fields["costLimitInUsdUnit"] = str(form.get("cost_unit")) if form.get("cost_unit") in COST_UNITS else "d"
+        fields["costLimitInUsdOverTime"] = float(number(str(form["cost_period"]).strip(), "cost limit per period"))
+        fields["costLimitInUsdUnit"] = unit(form, "cost_unit", COST_UNITS, "d")
     ttl = str(form.get("ttl", "")).strip()
     if ttl:
         fields["ttl"] = ttl
@@ -85,19 +69,9 @@ def key_fields(form: dict[str, Any]) -> KeyInfo:
 
 def share_fields(form: dict[str, Any]) -> KeyInfo:
     """The key's share of the GPU: requests at once, tokens per window, longest queue wait, priority."""
-    def whole(name: str, what: str) -> int:
-        text = str(form.get(name, "")).strip()
-        return int(_number(text, what, integer=True)) if text else 0
-
-    fields: KeyInfo = {
-        "maxConcurrentRequests": whole("concurrent", "requests at once"),
-        "tokenLimitOverTime": whole("tokens", "token limit"),
-        "tokenLimitUnit": "",
-        "maxQueueWaitInSeconds": whole("queue_wait", "longest queue wait"),
-        "priority": whole("priority", "priority") or 1,
-    }
-    if fields["tokenLimitOverTime"]:
-        fields["tokenLimitUnit"] = str(form.get("token_unit")) if form.get("token_unit") in TOKEN_UNITS else "h"
+    fields: KeyInfo = {"maxQueueWaitInSeconds": whole(form, "queue_wait", "longest queue wait"),
+                       "priority": whole(form, "priority", "priority") or 1}
+    quota_fields(form, fields)
     return fields
 
 
@@ -107,9 +81,7 @@ def form_from_key(key: KeyInfo) -> dict[str, str]:
         **EMPTY_FORM,
         "name": key.get("name", ""),
         "tags": ", ".join(key.get("tags") or []),
-        "rate": str(key.get("rateLimitOverTime") or ""),
-        "rate_unit": key.get("rateLimitUnit") or "m",
-        "cost_limit": str(key.get("costLimitInUsd") or ""),
+        **limits_prefill(key),
         "cost_period": str(key.get("costLimitInUsdOverTime") or ""),
         "cost_unit": key.get("costLimitInUsdUnit") or "d",
         "ttl": key.get("ttl") or "",
@@ -117,25 +89,10 @@ def form_from_key(key: KeyInfo) -> dict[str, str]:
         "models": ", ".join(key.get("allowedModels") or []),
         "log_request": "on" if key.get("shouldLogRequest") else "",
         "log_response": "on" if key.get("shouldLogResponse") else "",
-        "concurrent": str(key.get("maxConcurrentRequests") or ""),
-        "tokens": str(key.get("tokenLimitOverTime") or ""),
-        "token_unit": key.get("tokenLimitUnit") or "h",
         "queue_wait": str(int(key.get("maxQueueWaitInSeconds") or 0) or ""),
         "priority": str(key.get("priority") or 1),
         "thinking_budget": str(key["reasoningBudgetTokens"]) if key.get("reasoningBudgetTokens", -1) >= 0 else "",
     }
-
-
-def share_text(key: KeyInfo) -> str:
-    """The GPU-share limits of a key in a few words for the table."""
-    parts = []
-    if key.get("maxConcurrentRequests"):
-        parts.append(f"≤{key['maxConcurrentRequests']} at once")
-    if key.get("tokenLimitOverTime"):
-        parts.append(f"{fmt.count(key['tokenLimitOverTime'])} tok / {key.get('tokenLimitUnit') or 'h'}")
-    if (key.get("priority") or 1) > 1:
-        parts.append(f"×{key['priority']}")
-    return " · ".join(parts)
 
 
 def key_row(key: KeyInfo, usage: Spend, now: float) -> KeyRow:
@@ -146,7 +103,7 @@ def key_row(key: KeyInfo, usage: Spend, now: float) -> KeyRow:
         revoked=bool(key.get("revoked")),
         revoked_reason=key.get("revokedReason", ""),
         limits=fmt.limits(key),
-        share=share_text(key),
+        share=" · ".join(fmt.share(key)),
         spend=fmt.usd(usage.get("costInUsd", 0.0)),
         requests=int(usage.get("requests", 0)),
         created=fmt.stamp(key.get("createdAt"), with_seconds=False),

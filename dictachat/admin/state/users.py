@@ -7,11 +7,10 @@ from typing import Any
 
 import reflex as rx
 
-from dictachat.admin.client import JSON, UserInfo
+from dictachat.admin.client import JSON, Limits, UserInfo
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, admin_call
-
-RATE_UNITS = ("s", "m", "h", "d")
+from dictachat.admin.state.limits import limits_prefill, quota_fields, rate_cost_fields
 
 
 @dataclass
@@ -34,25 +33,19 @@ def user_row(user: UserInfo) -> UserRow:
         id=user.get("id", ""), name=user.get("name", ""), email=user.get("email", ""), role=user.get("role", "user"),
         disabled=bool(user.get("disabled")), created=fmt.stamp(user.get("createdAt"), with_seconds=False),
         last_seen=fmt.stamp(user["lastSeenAt"], with_seconds=False) if user.get("lastSeenAt") else "",
-        limits=" · ".join(fmt.limits(user)), requests=int(user.get("requests", 0)),
+        limits=" · ".join(fmt.limits(user) + fmt.share(user)), requests=int(user.get("requests", 0)),
         tokens=fmt.count(user.get("promptTokenCount", 0) + user.get("completionTokenCount", 0)),
         spend=fmt.usd(user.get("costInUsd", 0.0)),
     )
 
 
 def limit_fields(form: dict[str, Any]) -> JSON:
-    """The user's own rate and cost limits from the form (empty = no limit); ValueError names the field."""
-    fields: JSON = {"rateLimitOverTime": 0, "rateLimitUnit": "", "costLimitInUsd": 0.0}
-    rate, cost = str(form.get("rate", "")).strip(), str(form.get("cost_limit", "")).strip()
-    try:
-        if rate:
-            fields["rateLimitOverTime"] = int(rate)
-            fields["rateLimitUnit"] = str(form.get("rate_unit")) if form.get("rate_unit") in RATE_UNITS else "m"
-        if cost:
-            fields["costLimitInUsd"] = float(cost)
-    except ValueError:
-        raise ValueError("limits: whole requests per period and a cost in USD") from None
-    return fields
+    """The user's own limits from the form (empty = no limit): rate, cost, requests at once, tokens per window;
+    ValueError names the bad field in the key form's words."""
+    fields: Limits = {}
+    rate_cost_fields(form, fields)
+    quota_fields(form, fields)
+    return {**fields}
 
 
 def user_fields(form: dict[str, Any]) -> JSON:
@@ -91,20 +84,18 @@ class UsersState(AdminForm, AdminPage, AdminState):
         self.search = value
         return UsersState.load
 
-    limits_form: dict[str, str] = {"rate": "", "rate_unit": "m", "cost_limit": ""}
+    limits_form: dict[str, str] = limits_prefill({})
     _users: dict[str, UserInfo] = {}
 
     @rx.event
     def open_create(self) -> None:
         self.editing_id, self.form_error, self.form_open = "", "", True
-        self.limits_form = {"rate": "", "rate_unit": "m", "cost_limit": ""}
+        self.limits_form = limits_prefill({})
 
     @rx.event
     def open_limits(self, user_id: str) -> None:
         """Edit one user's own limits in the same dialog (name and password stay as they are)."""
-        user = self._users.get(user_id, {})
-        self.limits_form = {"rate": str(user.get("rateLimitOverTime") or ""), "rate_unit": user.get("rateLimitUnit") or "m",
-                            "cost_limit": str(user.get("costLimitInUsd") or "")}
+        self.limits_form = limits_prefill(self._users.get(user_id, {}))
         self.editing_id, self.form_error, self.form_open = user_id, "", True
 
     @rx.event
