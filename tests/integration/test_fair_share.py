@@ -242,8 +242,10 @@ def test_two_gateways_share_one_slot_budget_and_one_fair_queue(gateway_factory, 
     # stand-in frees its slot before it answers, so it never counts a successor that arrives in the same instant.)
     calls = [in_background(lambda i=i: ask((first, second)[i % 2], heavy, f"[hold] heavy{i}", stream=False))
              for i in range(8)]
-    wait_until(lambda: lane(second)["queueDepth"] == 6, "two heavy requests hold the slots, six wait (both gateways)")
-    assert lane(first)["deployments"][0]["inFlight"] == 2 and lane(second)["deployments"][0]["inFlight"] == 2
+    # Each gateway's view is what its proxy last published (every 0.5 s): wait for both, not one then the other.
+    wait_until(lambda: lane(second)["queueDepth"] == 6 and all(lane(gw)["deployments"][0]["inFlight"] == 2
+                                                              for gw in (first, second)),
+               "two heavy requests hold the slots, six wait (both gateways)")
     answer: list[httpx.Response] = []
     light_call = threading.Thread(target=lambda: answer.append(ask(second, light, "light", stream=False)), daemon=True)
     light_call.start()
