@@ -201,12 +201,14 @@ def _rollup_tables(window: Window, hourly: type[Any], coarse: dict[int, type[Any
     hours = window.hours()
     if hours:
         column = col(hourly.bucket_start)
-        conds = [_in_ranges(column, hours)]
-        raw = window.raw_intervals()
-        if raw:
-            conds.append(not_(or_(*(and_(column >= hour_of(a), column < b) for a, b in raw))))
-        parts.append((hourly, conds))
+        parts.append((hourly, [_in_ranges(column, hours), *_not_raw(column, window)]))
     return parts
+
+
+def _not_raw(column: Any, window: Window) -> list[ColumnElement[bool]]:
+    """Hours of a rollup `column` that are not read from raw events (those straddle a bucket edge)."""
+    raw = window.raw_intervals()
+    return [not_(or_(*(and_(column >= hour_of(a), column < b) for a, b in raw)))] if raw else []
 
 
 def _rollup_hours(column: Any, window: Window) -> list[ColumnElement[bool]]:
@@ -216,10 +218,7 @@ def _rollup_hours(column: Any, window: Window) -> list[ColumnElement[bool]]:
         conds.append(column >= window.start)
     if window.end is not None:
         conds.append(column < window.end)
-    raw = window.raw_intervals()
-    if raw:
-        conds.append(not_(or_(*(and_(column >= hour_of(a), column < b) for a, b in raw))))
-    return conds
+    return [*conds, *_not_raw(column, window)]
 
 
 def _raw_times(window: Window) -> ColumnElement[bool] | None:
