@@ -9,17 +9,15 @@ from typing import Any
 
 import reflex as rx
 
-from common.time_units import COST_UNITS
 from dictachat.admin.client import KeyInfo, Spend
 from dictachat.admin.state import format as fmt
 from dictachat.admin.state.base import AdminForm, AdminPage, AdminState, admin_call
-from dictachat.admin.state.limits import limits_prefill, number, quota_fields, rate_cost_fields, unit, whole
+from dictachat.admin.state.limits import limits_prefill, number, quota_fields, rate_cost_fields, whole
 from dictachat.admin.state.overview import chart_rows, ticks, totals
 
 EMPTY_FORM = {
-    "name": "", "tags": "", "rate": "", "rate_unit": "m", "cost_limit": "", "cost_period": "", "cost_unit": "d",
-    "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "", "thinking_budget": "",
-    "concurrent": "", "tokens": "", "token_unit": "h", "queue_wait": "", "priority": "1",
+    "name": "", "tags": "", "ttl": "", "paths": "", "models": "", "log_request": "", "log_response": "",
+    "thinking_budget": "", "queue_wait": "", "priority": "1", **limits_prefill({}),
 }
 
 
@@ -51,16 +49,11 @@ def key_fields(form: dict[str, Any]) -> KeyInfo:
         "allowedModels": fmt.items(str(form.get("models", ""))),
         "shouldLogRequest": bool(form.get("log_request")),
         "shouldLogResponse": bool(form.get("log_response")),
-        "costLimitInUsdOverTime": 0.0,
-        "costLimitInUsdUnit": "",
         "reasoningBudgetTokens": -1,
     }
     rate_cost_fields(form, fields)
     if str(form.get("thinking_budget", "")).strip():  # empty = no cap
         fields["reasoningBudgetTokens"] = int(number(str(form["thinking_budget"]).strip(), "thinking budget", integer=True))
-    if str(form.get("cost_period", "")).strip():
-        fields["costLimitInUsdOverTime"] = float(number(str(form["cost_period"]).strip(), "cost limit per period"))
-        fields["costLimitInUsdUnit"] = unit(form, "cost_unit", COST_UNITS, "d")
     ttl = str(form.get("ttl", "")).strip()
     if ttl:
         fields["ttl"] = ttl
@@ -82,8 +75,6 @@ def form_from_key(key: KeyInfo) -> dict[str, str]:
         "name": key.get("name", ""),
         "tags": ", ".join(key.get("tags") or []),
         **limits_prefill(key),
-        "cost_period": str(key.get("costLimitInUsdOverTime") or ""),
-        "cost_unit": key.get("costLimitInUsdUnit") or "d",
         "ttl": key.get("ttl") or "",
         "paths": ", ".join(p.get("path", "") for p in key.get("allowedPaths") or []),
         "models": ", ".join(key.get("allowedModels") or []),

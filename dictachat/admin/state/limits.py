@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common.time_units import RATE_UNITS, TOKEN_UNITS
+from common.time_units import COST_UNITS, RATE_UNITS, TOKEN_UNITS
 from dictachat.admin.client import Limits
 
 
@@ -34,13 +34,18 @@ def unit(form: dict[str, Any], name: str, units: tuple[str, ...], default: str) 
 
 
 def rate_cost_fields(form: dict[str, Any], fields: Limits) -> None:
-    """Set requests per period and a total spend in USD from the form (empty = no limit) in `fields`."""
+    """Set requests per period, a total spend and a spend per period in USD from the form in `fields`."""
+    # An empty amount is no limit whatever its period select shows: emptying the amount is how one is cleared.
     fields["rateLimitOverTime"], fields["rateLimitUnit"], fields["costLimitInUsd"] = 0, "", 0.0
+    fields["costLimitInUsdOverTime"], fields["costLimitInUsdUnit"] = 0.0, ""
     if _text(form, "rate"):
         fields["rateLimitOverTime"] = int(number(_text(form, "rate"), "rate limit", integer=True))
         fields["rateLimitUnit"] = unit(form, "rate_unit", RATE_UNITS, "m")
     if _text(form, "cost_limit"):
         fields["costLimitInUsd"] = float(number(_text(form, "cost_limit"), "cost limit"))
+    if _text(form, "cost_period"):
+        fields["costLimitInUsdOverTime"] = float(number(_text(form, "cost_period"), "cost limit per period"))
+        fields["costLimitInUsdUnit"] = unit(form, "cost_unit", COST_UNITS, "d")
 
 
 def quota_fields(form: dict[str, Any], fields: Limits) -> None:
@@ -55,6 +60,8 @@ def limits_prefill(owner: Limits) -> dict[str, str]:
     """Prefill a form's shared limit fields from a key or a user (`{}` for an empty form)."""
     return {"rate": str(owner.get("rateLimitOverTime") or ""), "rate_unit": owner.get("rateLimitUnit") or "m",
             "cost_limit": str(owner.get("costLimitInUsd") or ""),
+            "cost_period": str(owner.get("costLimitInUsdOverTime") or ""),
+            "cost_unit": owner.get("costLimitInUsdUnit") or "d",
             "concurrent": str(owner.get("maxConcurrentRequests") or ""),
             "tokens": str(owner.get("tokenLimitOverTime") or ""),
             "token_unit": owner.get("tokenLimitUnit") or "h"}

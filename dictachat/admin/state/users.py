@@ -40,8 +40,8 @@ def user_row(user: UserInfo) -> UserRow:
 
 
 def limit_fields(form: dict[str, Any]) -> JSON:
-    """The user's own limits from the form (empty = no limit): rate, cost, requests at once, tokens per window;
-    ValueError names the bad field in the key form's words."""
+    """The user's own limits from the form (empty = no limit): rate, total and per-period cost, requests at once,
+    tokens per window; ValueError names the bad field in the key form's words."""
     fields: Limits = {}
     rate_cost_fields(form, fields)
     quota_fields(form, fields)
