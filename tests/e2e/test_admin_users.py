@@ -1,5 +1,6 @@
 """The dashboard's Users page in a real browser: an admin account signs in, creates a user with limits of
-their own who then chats, edits those limits, and disabling that user ends their open session."""
+their own who then chats, edits those limits (a cost per period among them), and disabling that user ends their
+open session."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import text
 
 from tests.e2e.conftest import AppStack, fresh_page
-from tests.e2e.helpers import TIMEOUT_MS, poll, send, sign_in, wait_idle
+from tests.e2e.helpers import TIMEOUT_MS, admin_api, poll, send, sign_in, wait_idle
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -65,17 +66,25 @@ def test_admin_account_manages_users_in_the_dashboard(browser: Browser, contexts
     row.get_by_test_id("user-limits").click()
     expect(admin.get_by_test_id("user-concurrent")).to_have_value("2", timeout=TIMEOUT_MS)
     expect(admin.get_by_test_id("user-tokens")).to_have_value("100000")
+    expect(admin.get_by_test_id("user-cost-period")).to_have_value("")
+    admin.get_by_test_id("user-concurrent").fill("3")
+    admin.get_by_test_id("user-tokens").fill("50000")
+    admin.get_by_test_id("user-rate").fill("30")
+    admin.get_by_test_id("user-cost-period").fill("1.5")
+    admin.get_by_test_id("user-cost-period-unit").click()
+    admin.get_by_role("option", name="h", exact=True).click()
+    expect(admin.get_by_test_id("user-cost-period-unit")).to_have_text("h")
     admin.screenshot(path=str(tmp_path / "users-limits-1280.png"))
     admin.set_viewport_size({"width": 390, "height": 844})
     admin.screenshot(path=str(tmp_path / "users-limits-390.png"))
     admin.set_viewport_size({"width": 1280, "height": 860})
-    admin.get_by_test_id("user-concurrent").fill("3")
-    admin.get_by_test_id("user-tokens").fill("50000")
-    admin.get_by_test_id("user-rate").fill("30")
     admin.get_by_test_id("user-save").click()
-    expect(row.get_by_test_id("user-limit-text")).to_have_text("30 / m · ≤3 at once · 50,000 tok / h",
+    expect(row.get_by_test_id("user-limit-text")).to_have_text("30 / m · $1.50 / h · ≤3 at once · 50,000 tok / h",
                                                                timeout=TIMEOUT_MS)
     assert gina_limits(app_stack, row.get_attribute("data-user-id")) == (3, 50000, "h")
+    saved = next(u for u in admin_api(app_stack, "GET", "/api/users", params={"name": "gina"}).json()
+                 if u["name"] == "gina")
+    assert (saved["costLimitInUsdOverTime"], saved["costLimitInUsdUnit"]) == (1.5, "h")
 
     gina = fresh_page(browser, contexts)
     sign_in(gina, app_stack, "gina", gina_password)

@@ -15,9 +15,9 @@ from dictachat.admin.components.dialogs import (
     view_dialog,
 )
 from dictachat.admin.components.layout import admin_page, admin_shell
-from dictachat.admin.components.limits import per_unit, quota_inputs, rate_input
+from dictachat.admin.components.limits import cost_inputs, quota_inputs, rate_input
 from dictachat.admin.components.ui import choice, empty_state, field, list_card, ltr, mono, stat_card, table
-from dictachat.admin.state.keys import COST_UNITS, KeyRow, KeysState
+from dictachat.admin.state.keys import KeyRow, KeysState
 from dictachat.ui.i18n import tr, tr_n
 
 
@@ -122,11 +122,7 @@ def key_form() -> rx.Component:
         form_grid(
             rate_input(KeysState.form, tr("admin.hint.rate")),
             field(tr("admin.keys.ttl"), _input("ttl", "720h"), hint=tr("admin.hint.ttl")),
-            field(tr("admin.keys.cost_limit"), _input("cost_limit", "10", type="number", min=0, step="any"),
-                  hint=tr("admin.hint.cost_total")),
-            field(tr("admin.keys.cost_period"),
-                  per_unit(KeysState.form, "cost_period", "1", "cost_unit", COST_UNITS, step="any"),
-                  hint=tr("admin.hint.cost_period")),
+            *cost_inputs(KeysState.form, tr("admin.hint.cost_total"), "key"),
             field(tr("admin.keys.thinking_budget"), _input("thinking_budget", "1024", type="number", min=0),
                   hint=tr("admin.hint.thinking_budget")),
         ),

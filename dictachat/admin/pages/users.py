@@ -15,7 +15,7 @@ from dictachat.admin.components.dialogs import (
     shown_once_dialog,
 )
 from dictachat.admin.components.layout import admin_page, admin_shell
-from dictachat.admin.components.limits import number_input, quota_inputs, rate_input
+from dictachat.admin.components.limits import cost_inputs, quota_inputs, rate_input
 from dictachat.admin.components.ui import empty_state, field, list_card, ltr, table
 from dictachat.admin.state.users import UserRow, UsersState
 from dictachat.ui.i18n import tr, tr_n
@@ -100,8 +100,7 @@ def user_dialog() -> rx.Component:
             rx.text(tr("admin.users.limit_hint"), size="1", color_scheme="gray"),
             form_grid(
                 rate_input(UsersState.limits_form, tr("admin.hint.rate"), test_id="user-rate"),
-                field(tr("admin.keys.cost_limit"), number_input(UsersState.limits_form, "cost_limit", "5", step="any",
-                                                                data_testid="user-cost")),
+                *cost_inputs(UsersState.limits_form, None, "user"),
                 *quota_inputs(UsersState.limits_form, "user"),
             ),
             save_test_id="user-save",
