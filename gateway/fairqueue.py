@@ -148,6 +148,11 @@ class UserFairQueue(Generic[T]):
         """Queued entries per key."""
         return self._outer.flows()
 
+    def users(self) -> dict[str, dict[str, int]]:
+        """Queued entries per key, per user ("" for entries that named none)."""
+        users = {flow: inner.flows() for flow, inner in self._inner.items()}
+        return {flow: counts for flow, counts in users.items() if counts}
+
     def _users(self, flow: str) -> FairQueue[T]:
         return self._inner.setdefault(flow, FairQueue())
 

@@ -56,10 +56,10 @@ class Limiter:
     def budgets(key: Key, now: float) -> list[Budget]:
         out = []
         if key.cost_limit_in_usd > 0:
-            out.append(Budget(f"spend:{key.key_id}:total", key.cost_limit_in_usd, None, None))
+            out.append(Budget(f"spend:{_tag(key)}:total", key.cost_limit_in_usd, None, None))
         if key.cost_limit_in_usd_over_time > 0 and key.cost_limit_in_usd_unit:
             start, end = window(key.cost_limit_in_usd_unit, now)
-            out.append(Budget(f"spend:{key.key_id}:{key.cost_limit_in_usd_unit}:{start}",
+            out.append(Budget(f"spend:{_tag(key)}:{key.cost_limit_in_usd_unit}:{start}",
                               key.cost_limit_in_usd_over_time, float(start), end - now + 60, key.cost_limit_in_usd_unit))
         return out
 
@@ -73,7 +73,7 @@ class Limiter:
         counter, start, end = None, 0, 0
         if limited:
             start, end = window(key.rate_limit_unit, now)
-            counter = f"rl:{key.key_id}:{start}"
+            counter = f"rl:{_tag(key)}:{start}"
         count, values = await self._store.count_and_read(counter, end - now + 1, [b.store_key for b in budgets])
         decision = None
         if limited:
@@ -124,6 +124,12 @@ class Limiter:
                     await self._store.incr_float(budget.store_key, cost, budget.ttl_s)
         except Exception:  # the event holds the cost; a counter seeded later from events will include it
             log.exception("could not add $%.6f to the budgets of key %s", cost, key.key_id)
+
+
+def _tag(key: Key) -> str:
+    """The key id as a hash tag: one script counts a key's window and reads its budgets, so Redis Cluster
+    must keep them in one slot."""
+    return "{" + key.key_id + "}"
 
 
 def _over_budget(budget: Budget, spent: float, now: float) -> GatewayError:

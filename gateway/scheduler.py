@@ -10,7 +10,7 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway.config import Provider
 from gateway.errors import GatewayError
@@ -27,12 +27,15 @@ RECENT_WAITS = 500
 # A deployment whose slot count is unknown is never full.
 UNLIMITED = 1_000_000
 
+K = TypeVar("K")
+
 
 @dataclass
 class Waiter:
     key_id: str
     exclude: frozenset[str]
     future: asyncio.Future[str]
+    user_id: str = ""
 
 
 @dataclass
@@ -44,7 +47,8 @@ class Lane:
     in_flight: dict[str, int] = field(default_factory=dict)
     queue: UserFairQueue[Waiter | None] = field(default_factory=UserFairQueue)
     waits_ms: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_WAITS))
-    waiting_shared: dict[str, int] = field(default_factory=dict)  # this process's waiters in the shared queue
+    # This process's waiters in the shared queue, by (key, user).
+    waiting_shared: dict[tuple[str, str], int] = field(default_factory=dict)
     service_s: float = 1.0  # recent mean time a request holds a slot, for Retry-After
 
 
@@ -58,6 +62,7 @@ class Grant:
     waited_ms: float
     started: float = field(default_factory=time.monotonic)
     ticket: str = ""  # its lease in the shared queue (Redis); "" when admitted in process
+    user_id: str = ""  # the user a vouching key named
 
 
 class Scheduler:
@@ -72,6 +77,7 @@ class Scheduler:
         self._default_wait_s = default_wait_s
         self._lanes: dict[str, Lane] = {}
         self._key_in_flight: dict[str, int] = {}
+        self._user_in_flight: dict[tuple[str, str], int] = {}  # (key, user) of vouching keys' requests
         directory.on_change = self._slots_changed
 
     def _lane(self, provider: Provider) -> Lane:
@@ -123,9 +129,9 @@ class Scheduler:
                 lane.queue.charge(key.key_id, None, weight=max(1, key.priority), user=user_id)
                 lane.waits_ms.append(0.0)
                 QUEUE_WAIT.labels(lane.name).observe(0.0)
-                return self._grant(lane, url, key.key_id)
+                return self._grant(lane, url, key.key_id, user_id)
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        waiter = Waiter(key.key_id, exclude, future)
+        waiter = Waiter(key.key_id, exclude, future, user_id)
         entry = lane.queue.push(key.key_id, waiter, weight=max(1, key.priority), user=user_id)
         self._gauge_queue(lane, key.key_id)
         enqueued = time.monotonic()
@@ -137,14 +143,14 @@ class Scheduler:
             raise self._busy(lane, limit_s, len(lane.queue)) from None
         except BaseException:  # the client left while waiting (or the task was cancelled)
             if future.done() and not future.cancelled():
-                self.release(Grant(lane.name, future.result(), key.key_id, 0.0))
+                self.release(Grant(lane.name, future.result(), key.key_id, 0.0, user_id=user_id))
             else:
                 self._leave_queue(lane, entry, waiter)
             raise
         waited_ms = (time.monotonic() - enqueued) * 1000.0
         lane.waits_ms.append(waited_ms)
         QUEUE_WAIT.labels(lane.name).observe(waited_ms / 1000.0)
-        return Grant(lane.name, url, key.key_id, waited_ms)
+        return Grant(lane.name, url, key.key_id, waited_ms, user_id=user_id)
 
     def _busy(self, lane: Lane, limit_s: float, depth: int) -> GatewayError:
         retry = max(1, math.ceil(lane.service_s * (depth + 1) / max(1, self._capacity(lane))))
@@ -158,24 +164,20 @@ class Scheduler:
         """Wait in the queue every gateway process shares (Redis) for a slot of the shared budget."""
         assert self.shared is not None
         enqueued = time.monotonic()
-        lane.waiting_shared[key.key_id] = lane.waiting_shared.get(key.key_id, 0) + 1
+        _count(lane.waiting_shared, (key.key_id, user_id), 1)
         try:
             got = await self.shared.acquire(lane.name, lane.provider.urls, self._caps(lane), key.key_id,
                                             max(1, key.priority), limit_s, user_id)
         finally:
-            left = lane.waiting_shared.get(key.key_id, 0) - 1
-            if left > 0:
-                lane.waiting_shared[key.key_id] = left
-            else:
-                lane.waiting_shared.pop(key.key_id, None)
+            _count(lane.waiting_shared, (key.key_id, user_id), -1)
         if got is None:
             raise self._busy(lane, limit_s, sum(lane.waiting_shared.values()))
         url, ticket = got
         waited_ms = (time.monotonic() - enqueued) * 1000.0
         lane.waits_ms.append(waited_ms)
         QUEUE_WAIT.labels(lane.name).observe(waited_ms / 1000.0)
-        grant = self._grant(lane, url, key.key_id)
-        return Grant(lane.name, url, key.key_id, waited_ms, grant.started, ticket)
+        grant = self._grant(lane, url, key.key_id, user_id)
+        return Grant(lane.name, url, key.key_id, waited_ms, grant.started, ticket, user_id)
 
     def _leave_queue(self, lane: Lane, entry: Turn[Waiter | None], waiter: Waiter) -> None:
         lane.queue.remove(entry)
@@ -183,12 +185,14 @@ class Scheduler:
             waiter.future.cancel()
         self._gauge_queue(lane, entry.flow)
 
-    def _grant(self, lane: Lane, url: str, key_id: str) -> Grant:
+    def _grant(self, lane: Lane, url: str, key_id: str, user_id: str) -> Grant:
         lane.in_flight[url] = lane.in_flight.get(url, 0) + 1
-        self._key_in_flight[key_id] = self._key_in_flight.get(key_id, 0) + 1
+        _count(self._key_in_flight, key_id, 1)
+        if user_id:
+            _count(self._user_in_flight, (key_id, user_id), 1)
         SLOTS_IN_FLIGHT.labels(lane.name, url).set(lane.in_flight[url])
         KEY_IN_FLIGHT.labels(key_id).set(self._key_in_flight[key_id])
-        return Grant(lane.name, url, key_id, 0.0)
+        return Grant(lane.name, url, key_id, 0.0, user_id=user_id)
 
     def release(self, grant: Grant) -> None:
         """Free the slot and hand it to the fair-next waiter at once."""
@@ -196,11 +200,9 @@ class Scheduler:
         if lane is None:
             return
         lane.in_flight[grant.url] = max(0, lane.in_flight.get(grant.url, 0) - 1)
-        left = self._key_in_flight.get(grant.key_id, 0) - 1
-        if left > 0:
-            self._key_in_flight[grant.key_id] = left
-        else:
-            self._key_in_flight.pop(grant.key_id, None)
+        left = _count(self._key_in_flight, grant.key_id, -1)
+        if grant.user_id:
+            _count(self._user_in_flight, (grant.key_id, grant.user_id), -1)
         SLOTS_IN_FLIGHT.labels(lane.name, grant.url).set(lane.in_flight[grant.url])
         KEY_IN_FLIGHT.labels(grant.key_id).set(max(0, left))
         lane.service_s = 0.9 * lane.service_s + 0.1 * (time.monotonic() - grant.started)
@@ -227,7 +229,7 @@ class Scheduler:
                 skipped.append(entry)
                 continue
             lane.queue.started(entry)
-            self._grant(lane, url, waiter.key_id)
+            self._grant(lane, url, waiter.key_id, waiter.user_id)
             waiter.future.set_result(url)
             self._gauge_queue(lane, waiter.key_id)
         for entry in skipped:
@@ -249,13 +251,17 @@ class Scheduler:
 
     async def snapshot(self) -> dict[str, Any]:
         """Per provider and deployment: slots, in flight, queue depth, wait p50/p95 (queue and slots of every
-        process when they share Redis); per key: in flight and queued in this process."""
+        process when they share Redis); per key: in flight and queued in this process, and so per user for
+        a key that vouches for users (only then: the view stays small)."""
         providers = []
-        queued_by_key: dict[str, int] = {}
+        queued: dict[tuple[str, str], int] = {}  # by (key, user); user "" for requests that named none
         for lane in self._lanes.values():
             waits = sorted(lane.waits_ms)
-            for key_id, n in [*lane.queue.flows().items(), *lane.waiting_shared.items()]:
-                queued_by_key[key_id] = queued_by_key.get(key_id, 0) + n
+            for key_id, users in lane.queue.users().items():
+                for user_id, n in users.items():
+                    _count(queued, (key_id, user_id), n)
+            for pair, n in lane.waiting_shared.items():
+                _count(queued, pair, n)
             depth, in_flight = len(lane.queue), [lane.in_flight.get(u, 0) for u in lane.provider.urls]
             if self.shared is not None:
                 try:
@@ -273,12 +279,33 @@ class Scheduler:
                 "deployments": [{"url": u, "slots": self._slots(lane, u), "inFlight": n}
                                 for u, n in zip(lane.provider.urls, in_flight, strict=True)],
             })
-        keys = sorted(set(self._key_in_flight) | set(queued_by_key))
-        return {
-            "enabled": self.enabled,
-            "providers": providers,
-            "keys": [{"keyId": k, "inFlight": self._key_in_flight.get(k, 0), "queued": queued_by_key.get(k, 0)} for k in keys],
-        }
+        return {"enabled": self.enabled, "providers": providers, "keys": self._key_rows(queued)}
+
+    def _key_rows(self, queued: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+        """Per key in flight and queued; "users" (in flight and queued per named user) only where some are."""
+        queued_by_key: dict[str, int] = {}
+        for (key_id, _), n in queued.items():
+            _count(queued_by_key, key_id, n)
+        rows = []
+        for key_id in sorted(set(self._key_in_flight) | set(queued_by_key)):
+            row: dict[str, Any] = {"keyId": key_id, "inFlight": self._key_in_flight.get(key_id, 0),
+                                   "queued": queued_by_key.get(key_id, 0)}
+            users = sorted({u for k, u in [*queued, *self._user_in_flight] if k == key_id and u})
+            if users:
+                row["users"] = [{"userId": u, "inFlight": self._user_in_flight.get((key_id, u), 0),
+                                 "queued": queued.get((key_id, u), 0)} for u in users]
+            rows.append(row)
+        return rows
+
+
+def _count(counts: dict[K, int], name: K, delta: int) -> int:
+    """Add `delta` to a count kept only while positive; returns the count after."""
+    left = counts.get(name, 0) + delta
+    if left > 0:
+        counts[name] = left
+    else:
+        counts.pop(name, None)
+    return left
 
 
 def _quantile(sorted_values: list[float], q: float) -> float | None:

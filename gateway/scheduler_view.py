@@ -82,12 +82,14 @@ def read_views(directory: Path) -> list[dict[str, Any]]:
 
 def merge(views: list[dict[str, Any]], shared: bool) -> dict[str, Any]:
     """One view of several processes. With shared slots (Redis) each process already sees every queue and
-    slot, so those are taken once (max), not added up; per-key counts are each process's own and add up."""
+    slot, so those are taken once (max), not added up; per-key and per-user counts are each process's own
+    and add up."""
     def combine(a: int, b: int) -> int:
         return max(a, b) if shared else a + b
 
     providers: dict[str, dict[str, Any]] = {}
     keys: dict[str, dict[str, int]] = {}
+    users: dict[str, dict[str, dict[str, int]]] = {}  # key -> user -> counts
     for view in views:
         for prov in view.get("providers", []):
             seen = providers.get(prov["provider"])
@@ -105,14 +107,28 @@ def merge(views: list[dict[str, Any]], shared: bool) -> dict[str, Any]:
                 else:
                     seen["deployments"].append(dict(dep))
         for key in view.get("keys", []):
-            row = keys.setdefault(key["keyId"], {"inFlight": 0, "queued": 0})
-            row["inFlight"] += key["inFlight"]
-            row["queued"] += key["queued"]
+            _add(keys.setdefault(key["keyId"], {}), key)
+            for user in key.get("users", []):
+                _add(users.setdefault(key["keyId"], {}).setdefault(user["userId"], {}), user)
     return {
         "enabled": any(view.get("enabled") for view in views),
         "providers": list(providers.values()),
-        "keys": [{"keyId": k, **counts} for k, counts in keys.items()],
+        "keys": [_key_row(k, counts, users.get(k, {})) for k, counts in keys.items()],
     }
+
+
+def _key_row(key_id: str, counts: dict[str, int], users: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """A key's merged counts; its users' only when it has some, as in each process's view."""
+    row: dict[str, Any] = {"keyId": key_id, **counts}
+    if users:
+        row["users"] = [{"userId": u, **c} for u, c in users.items()]
+    return row
+
+
+def _add(total: dict[str, int], counts: dict[str, Any]) -> None:
+    """Add a process's in flight and queued counts to the total."""
+    for name in ("inFlight", "queued"):
+        total[name] = total.get(name, 0) + counts[name]
 
 
 async def live_view(scheduler: Scheduler) -> dict[str, Any]:

@@ -29,16 +29,20 @@ CHANNEL = "slot-grants"
 LEASE_S = 90.0
 POLL_S = 1.0
 
-# KEYS: queue, deadlines, finish tags, virtual time, ticket owners (ticket -> key), the keys' virtual
-# times among their users, then one lease set per deployment. Per key, two more keys are named from the
-# queue's (single Redis, not Cluster): its tickets by user start tag and its users' finish tags.
+# KEYS (all of a lane's, under one hash tag, so Redis Cluster keeps them in one slot): queue, deadlines,
+# finish tags, virtual time, ticket owners, the keys' virtual times among their users, the keys' waiting
+# tickets by user start tag, the users' finish tags, then one lease set per deployment. The script touches
+# no other key.
 # ARGV: channel, op, now_ms, lease_ms, n, url_1..url_n, cap_1..cap_n, ticket, op arguments...
 _SCRIPT = """
 local queue, deadlines, finish, vkey, owners, uvtime = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local L = 6
-local base = string.sub(queue, 1, -6)
-local function users_of(k) return base .. 'users:' .. k end
-local function ufinish_of(k) return base .. 'ufinish:' .. k end
+local utickets, ufinish = KEYS[7], KEYS[8]
+local L = 8
+-- Every key's waiting tickets share the sorted set `utickets`, all at score 0, as "key NUL start NUL ticket"
+-- (the user start tag: whole turns, 15 digits): in byte order by key, then start tag, then ticket, so one
+-- ZRANGEBYLEX finds a key's fairest ticket. `owners` maps a ticket to its member; `ufinish` fields are
+-- "key NUL user". No key id holds NUL (PostgreSQL text cannot).
+local function member(k, ustart, t) return k .. '\\0' .. string.format('%015d', ustart) .. '\\0' .. t end
 local channel, op = ARGV[1], ARGV[2]
 local now, lease_ms, n = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local urls, caps = {}, {}
@@ -49,18 +53,20 @@ local ticket = ARGV[a]
 -- The head `t` of the queue holds its key's turn: give it to that key's fairest ticket `u`, which swaps
 -- places with `t`. Returns u and u's start tag among the key's users (nil for a ticket without an owner).
 local function take_turn(t)
-  local k = redis.call('HGET', owners, t)
-  if not k then return t, nil, nil end
-  local head = redis.call('ZPOPMIN', users_of(k))
-  if #head == 0 then return t, nil, nil end
-  local u = head[1]
+  local m = redis.call('HGET', owners, t)
+  if not m then return t, nil, nil end
+  local k = string.match(m, '^(.-)%z')
+  local head = redis.call('ZRANGEBYLEX', utickets, '[' .. k .. '\\0', '+', 'LIMIT', 0, 1)
+  if #head == 0 or string.sub(head[1], 1, #k + 1) ~= k .. '\\0' then return t, nil, nil end
+  redis.call('ZREM', utickets, head[1])
+  local u = string.sub(head[1], #k + 18)
   local score = redis.call('ZSCORE', queue, u)
   if u ~= t and score then
     redis.call('ZREM', queue, u)
     redis.call('ZADD', queue, score, t)
   end
   redis.call('HDEL', owners, u)
-  return u, k, tonumber(head[2])
+  return u, k, tonumber(string.sub(head[1], #k + 2, #k + 16))
 end
 
 local function dispatch()
@@ -96,11 +102,13 @@ if op == 'enqueue' then
   redis.call('HSET', finish, ARGV[a + 1], tostring(start + 1 / tonumber(ARGV[a + 2])))
   redis.call('ZADD', queue, start, ticket)
   redis.call('HSET', deadlines, ticket, ARGV[a + 3])
-  local k, user, ufinish = ARGV[a + 1], ARGV[a + 4] or '', ufinish_of(ARGV[a + 1])
-  local ustart = math.max(tonumber(redis.call('HGET', uvtime, k) or '0'), tonumber(redis.call('HGET', ufinish, user) or '0'))
-  redis.call('HSET', ufinish, user, tostring(ustart + 1))
-  redis.call('ZADD', users_of(k), ustart, ticket)
-  redis.call('HSET', owners, ticket, k)
+  local k, user = ARGV[a + 1], ARGV[a + 4] or ''
+  local field = k .. '\\0' .. user
+  local ustart = math.max(tonumber(redis.call('HGET', uvtime, k) or '0'), tonumber(redis.call('HGET', ufinish, field) or '0'))
+  redis.call('HSET', ufinish, field, tostring(ustart + 1))
+  local m = member(k, ustart, ticket)
+  redis.call('ZADD', utickets, 0, m)
+  redis.call('HSET', owners, ticket, m)
   return dispatch()
 elseif op == 'release' then
   for i = 1, n do redis.call('ZREM', KEYS[L + i], ticket) end
@@ -108,9 +116,9 @@ elseif op == 'release' then
 elseif op == 'cancel' then
   if redis.call('ZREM', queue, ticket) == 1 then
     redis.call('HDEL', deadlines, ticket)
-    local k = redis.call('HGET', owners, ticket)
-    if k then
-      redis.call('ZREM', users_of(k), ticket)
+    local m = redis.call('HGET', owners, ticket)
+    if m then
+      redis.call('ZREM', utickets, m)
       redis.call('HDEL', owners, ticket)
     end
     return {}
@@ -141,6 +149,11 @@ def new_ticket() -> str:
     return f"{time.time_ns():x}-{os.getpid():x}-{next(_counter):x}"
 
 
+def _base(lane: str) -> str:
+    """The prefix of a lane's keys: its name is their hash tag, so Redis Cluster puts them in one slot."""
+    return "fair:{" + lane + "}:"
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -165,9 +178,9 @@ class SharedSlots:
 
     @staticmethod
     def _keys(lane: str, urls: Sequence[str]) -> list[str]:
-        base = f"fair:{lane}:"
+        base = _base(lane)
         return [base + "queue", base + "deadline", base + "finish", base + "vtime", base + "owners", base + "uvtime",
-                *(base + "lease:" + u for u in urls)]
+                base + "utickets", base + "ufinish", *(base + "lease:" + u for u in urls)]
 
     async def _run(self, lane: str, urls: Sequence[str], caps: Sequence[int], op: str, ticket: str, *extra: Any) -> list[Any]:
         now_ms = int(time.time() * 1000)
@@ -240,7 +253,7 @@ class SharedSlots:
         return int(out[0]), [int(v) for v in out[1:]]
 
     def _hold(self, lane: str, ticket: str, url: str) -> None:
-        self._held[ticket] = [f"fair:{lane}:lease:{url}"]
+        self._held[ticket] = [_base(lane) + "lease:" + url]
         if self._renewer is None or self._renewer.done():
             self._renewer = asyncio.get_running_loop().create_task(self._renew(), name="slot-lease-renewer")
 

@@ -17,7 +17,7 @@ from common.db import database_up
 from gateway.cli.resources import GpuInfo, read_gpus
 from gateway.context import Context
 from gateway.metrics import KEY_WINDOW_TOKENS
-from gateway.models import Key
+from gateway.models import Key, User
 from gateway.scheduler_view import live_view
 from gateway.upstream import api_url
 
@@ -152,13 +152,23 @@ def _share_keys(ctx: Context, active: list[str]) -> list[Key]:
         return list(db.exec(query).all())
 
 
+def _user_names(ctx: Context, user_ids: set[str]) -> dict[str, str]:
+    """Names of the users a vouching key named (an id no account has stays as it is)."""
+    if not user_ids:
+        return {}
+    with Session(ctx.engine) as db:
+        return dict(db.exec(select(User.id, User.name).where(col(User.id).in_(user_ids))).all())
+
+
 async def share(ctx: Context) -> dict[str, Any]:
     """The live fair-share view: per provider and deployment slots, in flight, queue depth and waits;
-    per key in flight, queued and tokens in its window, as the proxy processes publish them."""
+    per key in flight, queued and tokens in its window, and per user of a vouching key in flight and queued,
+    as the proxy processes publish them."""
     if ctx.gate is None:
         return {"enabled": False, "providers": [], "keys": []}
     view = await live_view(ctx.gate.scheduler)
     local = {k["keyId"]: k for k in view["keys"]}
+    names = await asyncio.to_thread(_user_names, ctx, {u["userId"] for k in view["keys"] for u in k.get("users", [])})
     rows = []
     for key in await asyncio.to_thread(_share_keys, ctx, list(local)):
         tokens = await ctx.gate.quotas.tokens_used(key)
@@ -172,6 +182,7 @@ async def share(ctx: Context) -> dict[str, Any]:
             "maxConcurrentRequests": key.max_concurrent_requests,
             "tokensThisWindow": tokens, "tokenLimitOverTime": key.token_limit_over_time,
             "tokenLimitUnit": key.token_limit_unit,
+            "users": [{**u, "name": names.get(u["userId"], u["userId"])} for u in here.get("users", [])],
         })
     rows.sort(key=lambda r: (-(r["inFlight"] + r["queued"]), r["name"]))
     return {**view, "keys": rows}

@@ -45,6 +45,11 @@ async def serve_order(scheduler: Scheduler) -> list[str]:
                 break
             await asyncio.sleep(0.01)
         assert depth == queued
+    # The System page's view: the chat key's users each with their own counts; a key naming no users has none.
+    keys = {k["keyId"]: k for k in (await scheduler.snapshot())["keys"]}
+    assert keys["chat"]["users"] == [{"userId": "many", "inFlight": 1, "queued": 4},
+                                     {"userId": "one", "inFlight": 0, "queued": 1}]
+    assert (keys["script"]["queued"], "users" in keys["script"]) == (1, False)
     order = []
     while waiting:
         assert grant is not None

@@ -28,7 +28,8 @@ async def system_status(ctx: Ctx) -> system.SystemStatus:
 async def scheduler_status(ctx: Ctx) -> dict[str, Any]:
     """Live fair share: {enabled, providers: [{provider, queueDepth, queueWaitMsP50, queueWaitMsP95,
     deployments: [{url, slots, inFlight}]}], keys: [{keyId, name, priority, inFlight, queued, concurrent,
-    maxConcurrentRequests, tokensThisWindow, tokenLimitOverTime, tokenLimitUnit}]}."""
+    maxConcurrentRequests, tokensThisWindow, tokenLimitOverTime, tokenLimitUnit, users: [{userId, name, inFlight,
+    queued}] (the users a vouching key named, else [])}]}."""
     return await system.share(ctx)
 
 

@@ -38,7 +38,10 @@ def test_system_page_shows_slots_and_the_queue_change_under_load(page: Page, app
     provider = f"slotted-{uuid.uuid4().hex[:6]}"
     admin_api(app_stack, "POST", "/api/custom/providers", json={"provider": provider, "urls": [app_stack.upstream_url],
                                                                "maxParallel": 2})
-    raw = admin_api(app_stack, "PUT", "/api/key-management/keys", json={"name": "e2e-heavy"}).json()["key"]
+    # The key vouches for users, as the chat's does: the queue shows each user under it (a known one by name).
+    raw = admin_api(app_stack, "PUT", "/api/key-management/keys", json={"name": "e2e-heavy", "vouchesForUsers": True}).json()["key"]
+    dana = admin_api(app_stack, "PUT", "/api/users", json={"name": f"dana-{uuid.uuid4().hex[:6]}"}).json()
+    users = [dana["id"], "e2e-guest"]
     admin_sign_in(page, app_stack, "/admin/system")
     panel = page.get_by_test_id("share-panel")
     expect(panel).to_be_visible(timeout=TIMEOUT_MS)
@@ -46,7 +49,7 @@ def test_system_page_shows_slots_and_the_queue_change_under_load(page: Page, app
     def ask(i: int) -> None:
         httpx.post(f"{app_stack.gateway_url}/api/custom/providers/{provider}/chat/completions", timeout=120,
                    headers={"Authorization": f"Bearer {raw}"},
-                   json={"messages": [{"role": "user", "content": f"[hold] e2e share {i}"}]})
+                   json={"messages": [{"role": "user", "content": f"[hold] e2e share {i}"}], "user": users[i % 2]})
 
     threads = [threading.Thread(target=ask, args=(i,), daemon=True) for i in range(5)]
     try:
@@ -57,6 +60,8 @@ def test_system_page_shows_slots_and_the_queue_change_under_load(page: Page, app
         expect(row.get_by_test_id("share-in-flight")).to_have_text("2", timeout=TIMEOUT_MS)
         expect(row.get_by_test_id("share-queued")).to_have_text("3", timeout=TIMEOUT_MS)
         expect(panel.get_by_test_id("share-key").filter(has_text="e2e-heavy")).to_contain_text("2", timeout=TIMEOUT_MS)
+        for name in (dana["name"], "e2e-guest"):
+            expect(panel.get_by_test_id("share-user").filter(has_text=name)).to_be_visible(timeout=TIMEOUT_MS)
     finally:
         app_stack.upstream.release()
         for thread in threads:

@@ -133,8 +133,11 @@ def test_share_rows_for_the_system_page() -> None:
                            "deployments": [{"url": "http://a", "slots": 2, "inFlight": 2}]}],
             "keys": [{"keyId": "k", "name": "heavy", "inFlight": 2, "queued": 3, "concurrent": None,
                       "maxConcurrentRequests": 0, "tokensThisWindow": 1200, "tokenLimitOverTime": 5000,
-                      "tokenLimitUnit": "h", "priority": 2}]}
+                      "tokenLimitUnit": "h", "priority": 2,
+                      "users": [{"userId": "u1", "name": "dana", "inFlight": 2, "queued": 1},
+                                {"userId": "u2", "name": "u2", "inFlight": 0, "queued": 2}]}]}
     [dep] = deployment_rows(view)
     assert (dep.slots, dep.in_flight, dep.busy_pct, dep.queued, dep.wait) == ("2", 2, 100, 3, "120 ms / 900 ms")
-    [row] = key_rows(view)
+    row, *users = key_rows(view)
     assert (row.name, row.queued, row.concurrent, row.tokens, row.priority) == ("heavy", 3, "—", "1,200 / 5,000 per h", 2)
+    assert [(u.name, u.in_flight, u.queued, u.user) for u in users] == [("dana", 2, 1, True), ("u2", 0, 2, True)]

@@ -37,6 +37,15 @@ def test_with_shared_slots_each_process_already_sees_every_slot() -> None:
     assert merged["keys"] == [{"keyId": "a", "inFlight": 2, "queued": 3}]  # per-process counts add up
 
 
+def test_the_users_of_a_key_add_up_across_processes() -> None:
+    first, second = view(1, 1, {"chat": (1, 2)}), view(1, 1, {"chat": (0, 1), "script": (1, 0)})
+    first["keys"][0]["users"] = [{"userId": "u1", "inFlight": 1, "queued": 1}, {"userId": "u2", "inFlight": 0, "queued": 1}]
+    second["keys"][0]["users"] = [{"userId": "u2", "inFlight": 0, "queued": 1}]
+    merged = {k["keyId"]: k for k in merge([first, second], shared=True)["keys"]}
+    assert merged["chat"]["users"] == [{"userId": "u1", "inFlight": 1, "queued": 1}, {"userId": "u2", "inFlight": 0, "queued": 2}]
+    assert "users" not in merged["script"]  # a key naming no users publishes none
+
+
 def test_views_of_processes_that_died_are_ignored(tmp_path: Path) -> None:
     (tmp_path / f"proxy-{os.getpid()}.json").write_text(json.dumps(view(1, 1, {})))
     (tmp_path / "proxy-999999999.json").write_text(json.dumps(view(5, 2, {})))  # no such process

@@ -138,6 +138,26 @@ def key_share_row(row: KeyShareRow) -> rx.Component:
     )
 
 
+def user_share_row(row: KeyShareRow) -> rx.Component:
+    """A user of the key above: the key's turns are shared among its users, so each has its own counts."""
+    return rx.table.row(
+        rx.table.cell(rx.hstack(rx.icon("corner-down-right", size=14, color=rx.color("gray", 9)),
+                                rx.text(row.name, size="2", color_scheme="gray"), align="center", spacing="1",
+                                padding_inline_start="0.75rem")),
+        rx.table.cell(rx.text(row.in_flight, size="2")),
+        rx.table.cell(rx.text(row.queued, size="2")),
+        rx.table.cell(),
+        rx.table.cell(),
+        rx.table.cell(),
+        data_testid="share-user",
+        align="center",
+    )
+
+
+def share_row(row: KeyShareRow) -> rx.Component:
+    return rx.cond(row.user, user_share_row(row), key_share_row(row))
+
+
 def share_panel() -> rx.Component:
     """Slots, requests in flight and waiting per deployment, and each busy or limited key, refreshed live."""
     return section(
@@ -155,7 +175,7 @@ def share_panel() -> rx.Component:
             ShareState.keys.length() > 0,
             rx.box(table([tr("admin.share.key"), tr("admin.share.in_flight"), tr("admin.share.queued"),
                           tr("admin.keys.concurrent"), tr("admin.share.tokens"), tr("admin.keys.priority")],
-                         rx.foreach(ShareState.keys, key_share_row)), margin_top="0.75rem"),
+                         rx.foreach(ShareState.keys, share_row)), margin_top="0.75rem"),
         ),
         rx.moment(interval=SHARE_REFRESH_MS, on_change=ShareState.refresh, display="none"),
         data_testid="share-panel",

@@ -27,12 +27,15 @@ class DeploymentRow:
 
 @dataclass
 class KeyShareRow:
+    """A key's row, or (`user`) the row of one of its users, nested under it."""
+
     name: str = ""
     in_flight: int = 0
     queued: int = 0
     concurrent: str = ""
     tokens: str = ""
     priority: int = 1
+    user: bool = False
 
 
 def deployment_rows(view: dict[str, Any]) -> list[DeploymentRow]:
@@ -52,6 +55,7 @@ def deployment_rows(view: dict[str, Any]) -> list[DeploymentRow]:
 
 
 def key_rows(view: dict[str, Any]) -> list[KeyShareRow]:
+    """One row per key, each followed by rows for the users it named (a key that vouches for users)."""
     rows = []
     for key in view.get("keys") or []:
         tokens = "—"
@@ -64,6 +68,8 @@ def key_rows(view: dict[str, Any]) -> list[KeyShareRow]:
             concurrent=f"{key.get('concurrent') or 0} / {cap}" if cap else "—",
             tokens=tokens, priority=int(key.get("priority") or 1),
         ))
+        rows.extend(KeyShareRow(name=user.get("name") or user.get("userId", ""), in_flight=int(user.get("inFlight") or 0),
+                                queued=int(user.get("queued") or 0), user=True) for user in key.get("users") or [])
     return rows
 
 
