@@ -141,7 +141,7 @@ def key_share_row(row: KeyShareRow) -> rx.Component:
 def user_share_row(row: KeyShareRow) -> rx.Component:
     """A user of the key above: the key's turns are shared among its users, so each has its own counts."""
     return rx.table.row(
-        rx.table.cell(rx.hstack(rx.icon("corner-down-right", size=14, color=rx.color("gray", 9)),
+        rx.table.cell(rx.hstack(rx.icon("corner-down-right", size=14, color=rx.color("gray", 9), class_name="mirror-rtl"),
                                 rx.text(row.name, size="2", color_scheme="gray"), align="center", spacing="1",
                                 padding_inline_start="0.75rem")),
         rx.table.cell(rx.text(row.in_flight, size="2")),
