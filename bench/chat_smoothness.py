@@ -78,13 +78,23 @@ def wait_for(page: Page, selector: str, timeout_ms: int) -> None:
     page.wait_for_function(f"!!document.querySelector({selector!r})", polling=250, timeout=timeout_ms)
 
 
-def measure(page: Page, url: str, tokens: int, slowdown: float) -> tuple[Sample, list[dict]]:
-    """One answer of `tokens` tokens: its figures and its long animation frames."""
+def ask(page: Page, tokens: int) -> None:
+    """Ask for an answer of `tokens` tokens and wait until it is finished."""
+    page.locator("#composer").fill(f"bench {uuid.uuid4().hex[:6]} [md:{tokens}]")
+    page.locator("#composer").press("Enter")
+    wait_for(page, "#stop-button", 30_000)
+    wait_for(page, "#send-button", 120_000)
+
+
+def measure(page: Page, url: str, tokens: int, slowdown: float, history: int) -> tuple[Sample, list[dict]]:
+    """One answer of `tokens` tokens, after `history` earlier ones in the same chat: its figures and long frames."""
     cdp = page.context.new_cdp_session(page)
     if slowdown > 1:  # a slower laptop than this VM: Chromium runs the page's main thread this many times slower
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": slowdown})
     page.goto(url + "/")
     expect(page.locator(".chat-header")).to_contain_text("scripted-model", timeout=30_000)
+    for _ in range(history):
+        ask(page, tokens)
     page.wait_for_timeout(1500)
     page.evaluate("__bench.on = true")
     page.wait_for_timeout(1000)
@@ -92,10 +102,7 @@ def measure(page: Page, url: str, tokens: int, slowdown: float) -> tuple[Sample,
     page.evaluate("__bench.gaps = []; __bench.longTasks = []; __bench.frames = []")
     cdp.send("Performance.enable")
     cpu_before = thread_time(cdp)
-    page.locator("#composer").fill(f"bench {uuid.uuid4().hex[:6]} [md:{tokens}]")
-    page.locator("#composer").press("Enter")
-    wait_for(page, "#stop-button", 30_000)
-    wait_for(page, "#send-button", 120_000)
+    ask(page, tokens)
     page.wait_for_timeout(1500)  # the finished answer replaces the live one
     gaps, tasks, frames = page.evaluate("[__bench.gaps, __bench.longTasks, __bench.frames]")
     cpu_ms = (thread_time(cdp) - cpu_before) * 1000
@@ -132,6 +139,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000])
     parser.add_argument("--repeat", type=int, default=2, help="answers per size and build (the median is shown)")
     parser.add_argument("--slowdown", type=float, default=1, help="run the page's main thread N times slower (CDP CPU throttling)")
+    parser.add_argument("--history", type=int, default=0, help="earlier answers of the same size in the chat before the measured one")
     parser.add_argument("--explain", action="store_true", help="after the table, list the long frames of each worst answer")
     args = parser.parse_args()
 
@@ -164,7 +172,7 @@ def main() -> None:
                         sign_in_tester(context, url, gateway.database_url)
                         page = context.new_page()
                         page.add_init_script(PROBE)
-                        samples.append(measure(page, url, tokens, args.slowdown))
+                        samples.append(measure(page, url, tokens, args.slowdown, args.history))
                         context.close()
                     results[(name, tokens)] = Sample(*(statistics.median(getattr(s, f) for s, _ in samples)
                                                        for f in Sample.__dataclass_fields__))
@@ -180,7 +188,7 @@ def main() -> None:
         support.drop_database(database_url)
 
     base = next(iter(urls))
-    print(f"\nchat smoothness · Chromium {CHROMIUM} · 2 ms/token · CPU slowdown {args.slowdown:g}x · median of {args.repeat} · {time.strftime('%Y-%m-%d %H:%M')}"
+    print(f"\nchat smoothness · Chromium {CHROMIUM} · 2 ms/token · CPU slowdown {args.slowdown:g}x · {args.history} earlier answers · median of {args.repeat} · {time.strftime('%Y-%m-%d %H:%M')}"
           f" · load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(f"{'build':<26}{'tokens':>7}{'longest gap ms':>16}{'ratio':>7}{'long-task ms':>14}{'ratio':>7}{'long tasks':>12}{'gaps >= 50':>12}{'main CPU ms':>13}{'idle gap ms':>13}"
           f"{'worst gap ms':>14}{'worst >= 50':>13}")
