@@ -28,10 +28,20 @@
     showButton(el);
   }
 
-  // Follow the answer while it streams, unless the reader scrolled up.
-  var observer = new MutationObserver(function () {
+  // Follow the answer while it streams, unless the reader scrolled up. Once per frame, not per DOM
+  // change: reading scrollHeight lays the page out, and a streaming answer changes the DOM several
+  // times a frame; in a frame callback the layout is the one the frame would do anyway.
+  var pending = false;
+  function follow() {
+    pending = false;
     if (stick) scrollToBottom(false);
     else if (observed) showButton(observed);
+  }
+  var observer = new MutationObserver(function () {
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(follow);
+    }
   });
 
   function attach() {

@@ -6,6 +6,7 @@ import reflex as rx
 
 from dictachat.chat.components.composer import composer
 from dictachat.chat.components.header import header
+from dictachat.chat.components.markdown import highlighter_warmup
 from dictachat.chat.components.message import message
 from dictachat.chat.components.sidebar import sidebar
 from dictachat.chat.components.welcome import welcome
@@ -41,6 +42,7 @@ def chat_page() -> rx.Component:
             composer(),
             class_name="chat-main",
         ),
+        highlighter_warmup(),
         dir=LangState.direction,
         lang=LangState.lang,
         class_name="app",
