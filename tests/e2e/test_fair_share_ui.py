@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -34,7 +35,7 @@ def test_key_form_sets_the_gpu_share(page: Page, app_stack: AppStack) -> None:
             key["maxQueueWaitInSeconds"], key["priority"]) == (3, 20000, "h", 45, 2)
 
 
-def test_system_page_shows_slots_and_the_queue_change_under_load(page: Page, app_stack: AppStack) -> None:
+def test_system_page_shows_slots_and_the_queue_change_under_load(page: Page, app_stack: AppStack, tmp_path: Path) -> None:
     provider = f"slotted-{uuid.uuid4().hex[:6]}"
     admin_api(app_stack, "POST", "/api/custom/providers", json={"provider": provider, "urls": [app_stack.upstream_url],
                                                                "maxParallel": 2})
@@ -62,6 +63,17 @@ def test_system_page_shows_slots_and_the_queue_change_under_load(page: Page, app
         expect(panel.get_by_test_id("share-key").filter(has_text="e2e-heavy")).to_contain_text("2", timeout=TIMEOUT_MS)
         for name in (dana["name"], "e2e-guest"):
             expect(panel.get_by_test_id("share-user").filter(has_text=name)).to_be_visible(timeout=TIMEOUT_MS)
+        # In Hebrew the page reads right to left, and the arrow that nests a user under its key turns round.
+        page.add_init_script("localStorage.setItem('dictachat_lang', 'he')")
+        page.reload()
+        arrow = page.get_by_test_id("share-user").first.locator("svg")
+        expect(arrow).to_be_visible(timeout=TIMEOUT_MS)
+        assert arrow.evaluate("e => getComputedStyle(e).transform") == "matrix(-1, 0, 0, 1, 0, 0)"
+        # "0 / 3" and "11 ms / 12 ms" keep their order inside the right-to-left rows.
+        for cell in (page.get_by_test_id("share-deployment").filter(has_text=provider).get_by_test_id("share-wait"),
+                     page.get_by_test_id("share-key").first.get_by_test_id("share-concurrent")):
+            assert cell.locator("span[dir=ltr]").evaluate("e => getComputedStyle(e).direction") == "ltr"
+        page.screenshot(path=str(tmp_path / "system-share-he.png"))
     finally:
         app_stack.upstream.release()
         for thread in threads:

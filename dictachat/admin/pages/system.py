@@ -119,10 +119,15 @@ def deployment_row(row: DeploymentRow) -> rx.Component:
         rx.table.cell(rx.hstack(rx.text(row.in_flight, data_testid="share-in-flight"),
                                 rx.progress(value=row.busy_pct, max=100, size="1", width="4rem"), align="center")),
         rx.table.cell(rx.text(row.queued), data_testid="share-queued"),
-        rx.table.cell(rx.text(row.wait, white_space="nowrap")),
+        rx.table.cell(_ltr(row.wait), data_testid="share-wait"),
         data_testid="share-deployment",
         align="center",
     )
+
+
+def _ltr(text: rx.Var[str]) -> rx.Component:
+    """A figure like "0 / 3" or "12 ms / 30 ms" that reads left to right on a Hebrew page too."""
+    return rx.text(rx.el.span(text, dir="ltr"), white_space="nowrap")
 
 
 def key_share_row(row: KeyShareRow) -> rx.Component:
@@ -130,8 +135,8 @@ def key_share_row(row: KeyShareRow) -> rx.Component:
         rx.table.cell(rx.text(row.name, weight="medium")),
         rx.table.cell(rx.text(row.in_flight)),
         rx.table.cell(rx.text(row.queued)),
-        rx.table.cell(rx.text(row.concurrent)),
-        rx.table.cell(rx.text(row.tokens, white_space="nowrap")),
+        rx.table.cell(_ltr(row.concurrent), data_testid="share-concurrent"),
+        rx.table.cell(_ltr(row.tokens)),
         rx.table.cell(rx.text(row.priority)),
         data_testid="share-key",
         align="center",
