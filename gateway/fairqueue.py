@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 @dataclass(order=True)
@@ -63,7 +64,7 @@ class FairQueue(Generic[T]):
 
     def push(self, flow: str, item: T, weight: float = 1.0, cost: float = 1.0) -> Entry[T]:
         entry = self._tag(flow, item, weight, cost)
-        self._queued[flow] = self._queued.get(flow, 0) + 1
+        add_count(self._queued, flow, 1)
         heapq.heappush(self._heap, entry)
         return entry
 
@@ -99,11 +100,7 @@ class FairQueue(Generic[T]):
             self._finish[entry.flow] = entry.start
 
     def _count(self, flow: str, delta: int) -> None:
-        left = self._queued.get(flow, 0) + delta
-        if left > 0:
-            self._queued[flow] = left
-        else:
-            self._queued.pop(flow, None)
+        add_count(self._queued, flow, delta)
 
 
 @dataclass
@@ -201,3 +198,13 @@ class UserFairQueue(Generic[T]):
         tokens.remove(token)
         if not tokens:
             del self._tokens[token.flow]
+
+
+def add_count(counts: dict[K, int], name: K, delta: int) -> int:
+    """Add `delta` to a count kept only while positive; returns the count after."""
+    left = counts.get(name, 0) + delta
+    if left > 0:
+        counts[name] = left
+    else:
+        counts.pop(name, None)
+    return left

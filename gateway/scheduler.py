@@ -10,11 +10,11 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from gateway.config import Provider
 from gateway.errors import GatewayError
-from gateway.fairqueue import Turn, UserFairQueue
+from gateway.fairqueue import Turn, UserFairQueue, add_count
 from gateway.metrics import KEY_IN_FLIGHT, KEY_QUEUED, QUEUE_DEPTH, QUEUE_WAIT, SLOTS, SLOTS_IN_FLIGHT
 from gateway.models import Key
 from gateway.shared_slots import SharedSlots
@@ -26,8 +26,6 @@ log = logging.getLogger("gateway.scheduler")
 RECENT_WAITS = 500
 # A deployment whose slot count is unknown is never full.
 UNLIMITED = 1_000_000
-
-K = TypeVar("K")
 
 
 @dataclass
@@ -164,12 +162,12 @@ class Scheduler:
         """Wait in the queue every gateway process shares (Redis) for a slot of the shared budget."""
         assert self.shared is not None
         enqueued = time.monotonic()
-        _count(lane.waiting_shared, (key.key_id, user_id), 1)
+        add_count(lane.waiting_shared, (key.key_id, user_id), 1)
         try:
             got = await self.shared.acquire(lane.name, lane.provider.urls, self._caps(lane), key.key_id,
                                             max(1, key.priority), limit_s, user_id)
         finally:
-            _count(lane.waiting_shared, (key.key_id, user_id), -1)
+            add_count(lane.waiting_shared, (key.key_id, user_id), -1)
         if got is None:
             raise self._busy(lane, limit_s, sum(lane.waiting_shared.values()))
         url, ticket = got
@@ -187,9 +185,9 @@ class Scheduler:
 
     def _grant(self, lane: Lane, url: str, key_id: str, user_id: str) -> Grant:
         lane.in_flight[url] = lane.in_flight.get(url, 0) + 1
-        _count(self._key_in_flight, key_id, 1)
+        add_count(self._key_in_flight, key_id, 1)
         if user_id:
-            _count(self._user_in_flight, (key_id, user_id), 1)
+            add_count(self._user_in_flight, (key_id, user_id), 1)
         SLOTS_IN_FLIGHT.labels(lane.name, url).set(lane.in_flight[url])
         KEY_IN_FLIGHT.labels(key_id).set(self._key_in_flight[key_id])
         return Grant(lane.name, url, key_id, 0.0, user_id=user_id)
@@ -200,9 +198,9 @@ class Scheduler:
         if lane is None:
             return
         lane.in_flight[grant.url] = max(0, lane.in_flight.get(grant.url, 0) - 1)
-        left = _count(self._key_in_flight, grant.key_id, -1)
+        left = add_count(self._key_in_flight, grant.key_id, -1)
         if grant.user_id:
-            _count(self._user_in_flight, (grant.key_id, grant.user_id), -1)
+            add_count(self._user_in_flight, (grant.key_id, grant.user_id), -1)
         SLOTS_IN_FLIGHT.labels(lane.name, grant.url).set(lane.in_flight[grant.url])
         KEY_IN_FLIGHT.labels(grant.key_id).set(max(0, left))
         lane.service_s = 0.9 * lane.service_s + 0.1 * (time.monotonic() - grant.started)
@@ -259,9 +257,9 @@ class Scheduler:
             waits = sorted(lane.waits_ms)
             for key_id, users in lane.queue.users().items():
                 for user_id, n in users.items():
-                    _count(queued, (key_id, user_id), n)
+                    add_count(queued, (key_id, user_id), n)
             for pair, n in lane.waiting_shared.items():
-                _count(queued, pair, n)
+                add_count(queued, pair, n)
             depth, in_flight = len(lane.queue), [lane.in_flight.get(u, 0) for u in lane.provider.urls]
             if self.shared is not None:
                 try:
@@ -285,27 +283,20 @@ class Scheduler:
         """Per key in flight and queued; "users" (in flight and queued per named user) only where some are."""
         queued_by_key: dict[str, int] = {}
         for (key_id, _), n in queued.items():
-            _count(queued_by_key, key_id, n)
+            add_count(queued_by_key, key_id, n)
+        users: dict[str, set[str]] = {}  # key -> the users it named that wait or run
+        for key_id, user_id in [*queued, *self._user_in_flight]:
+            if user_id:
+                users.setdefault(key_id, set()).add(user_id)
         rows = []
         for key_id in sorted(set(self._key_in_flight) | set(queued_by_key)):
             row: dict[str, Any] = {"keyId": key_id, "inFlight": self._key_in_flight.get(key_id, 0),
                                    "queued": queued_by_key.get(key_id, 0)}
-            users = sorted({u for k, u in [*queued, *self._user_in_flight] if k == key_id and u})
-            if users:
+            if key_id in users:
                 row["users"] = [{"userId": u, "inFlight": self._user_in_flight.get((key_id, u), 0),
-                                 "queued": queued.get((key_id, u), 0)} for u in users]
+                                 "queued": queued.get((key_id, u), 0)} for u in sorted(users[key_id])]
             rows.append(row)
         return rows
-
-
-def _count(counts: dict[K, int], name: K, delta: int) -> int:
-    """Add `delta` to a count kept only while positive; returns the count after."""
-    left = counts.get(name, 0) + delta
-    if left > 0:
-        counts[name] = left
-    else:
-        counts.pop(name, None)
-    return left
 
 
 def _quantile(sorted_values: list[float], q: float) -> float | None:
