@@ -72,7 +72,7 @@ def test_system_page_shows_slots_and_the_queue_change_under_load(page: Page, app
         # "0 / 3" and "11 ms / 12 ms" keep their order inside the right-to-left rows.
         for cell in (page.get_by_test_id("share-deployment").filter(has_text=provider).get_by_test_id("share-wait"),
                      page.get_by_test_id("share-key").first.get_by_test_id("share-concurrent")):
-            assert cell.locator("span[dir=ltr]").evaluate("e => getComputedStyle(e).direction") == "ltr"
+            assert cell.locator("span").first.evaluate("e => getComputedStyle(e).direction") == "ltr"
         page.screenshot(path=str(tmp_path / "system-share-he.png"))
     finally:
         app_stack.upstream.release()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from dictachat.admin.components.layout import admin_page, admin_shell
-from dictachat.admin.components.ui import card, empty_state, error_callout, loading_or, mono, section, table
+from dictachat.admin.components.ui import card, empty_state, error_callout, loading_or, ltr, mono, section, table
 from dictachat.admin.state.share import SHARE_REFRESH_MS, DeploymentRow, KeyShareRow, ShareState
 from dictachat.admin.state.system import REFRESH_MS, GpuRow, SystemState
 from dictachat.ui.i18n import tr
@@ -119,15 +119,10 @@ def deployment_row(row: DeploymentRow) -> rx.Component:
         rx.table.cell(rx.hstack(rx.text(row.in_flight, data_testid="share-in-flight"),
                                 rx.progress(value=row.busy_pct, max=100, size="1", width="4rem"), align="center")),
         rx.table.cell(rx.text(row.queued), data_testid="share-queued"),
-        rx.table.cell(_ltr(row.wait), data_testid="share-wait"),
+        rx.table.cell(ltr(row.wait, white_space="nowrap"), data_testid="share-wait"),
         data_testid="share-deployment",
         align="center",
     )
-
-
-def _ltr(text: rx.Var[str]) -> rx.Component:
-    """A figure like "0 / 3" or "12 ms / 30 ms" that reads left to right on a Hebrew page too."""
-    return rx.text(rx.el.span(text, dir="ltr"), white_space="nowrap")
 
 
 def key_share_row(row: KeyShareRow) -> rx.Component:
@@ -135,8 +130,8 @@ def key_share_row(row: KeyShareRow) -> rx.Component:
         rx.table.cell(rx.text(row.name, weight="medium")),
         rx.table.cell(rx.text(row.in_flight)),
         rx.table.cell(rx.text(row.queued)),
-        rx.table.cell(_ltr(row.concurrent), data_testid="share-concurrent"),
-        rx.table.cell(_ltr(row.tokens)),
+        rx.table.cell(ltr(row.concurrent, white_space="nowrap"), data_testid="share-concurrent"),
+        rx.table.cell(ltr(row.tokens, white_space="nowrap")),
         rx.table.cell(rx.text(row.priority)),
         data_testid="share-key",
         align="center",
