@@ -25,26 +25,22 @@ from gateway import histogram, retention
 from gateway.errors import GatewayError
 from gateway.event_search import EventFilter
 from gateway.models import (
-    DailyEventRollup,
-    DailyLatencyRollup,
     Event,
     EventRollup,
-    EventRollup3h,
     Key,
     LatencyCounts,
     LatencyRollup,
-    LatencyRollup3h,
     RollupTotals,
     User,
 )
-from gateway.rollups import ALL, CANCELLED_STATUS, DAY, HOUR, hour_of
+from gateway.rollups import ALL, CANCELLED_STATUS, COARSE_MODELS, HOUR, hour_of
 
 MAX_BUCKETS = 10_000
 QUANTILES = (0.5, 0.95, 0.99)
 MAX_RAW_INTERVALS = 64  # past this many edge pieces, read the whole window after the horizon from raw events
-COARSE_LEVELS = (DAY, 3 * HOUR)  # block seconds of the coarser rollups (gateway.rollups.COARSE), coarsest first
-COARSE_TOTALS: dict[int, type[RollupTotals]] = {DAY: DailyEventRollup, 3 * HOUR: EventRollup3h}
-COARSE_LATENCIES: dict[int, type[LatencyCounts]] = {DAY: DailyLatencyRollup, 3 * HOUR: LatencyRollup3h}
+COARSE_LEVELS = tuple(sorted((size for size, _, _ in COARSE_MODELS), reverse=True))  # block seconds, coarsest first
+COARSE_TOTALS: dict[int, type[RollupTotals]] = {size: totals for size, totals, _ in COARSE_MODELS}
+COARSE_LATENCIES: dict[int, type[LatencyCounts]] = {size: latencies for size, _, latencies in COARSE_MODELS}
 MAX_COARSE_RANGES = 128  # past this many separate runs of 3-hour blocks and days, read hourly rollups only
 
 

@@ -27,8 +27,10 @@ from gateway.models import (
     Event,
     EventRollup,
     EventRollup3h,
+    LatencyCounts,
     LatencyRollup,
     LatencyRollup3h,
+    RollupTotals,
 )
 
 HOUR = 3600
@@ -44,10 +46,15 @@ V = TypeVar("V")
 
 ROLLUPS: Table = EventRollup.__table__  # type: ignore[attr-defined]  # set by SQLModel at runtime
 LATENCIES: Table = LatencyRollup.__table__  # type: ignore[attr-defined]
-# Coarser levels: (block seconds, totals table, latency table); each block is a whole number of hours.
+# Coarser levels: (block seconds, totals model, latency model); each block is a whole number of hours.
+# The one list of them: the writer's tables below and the reports' read plan (gateway.reporting) come from it.
+COARSE_MODELS: list[tuple[int, type[RollupTotals], type[LatencyCounts]]] = [
+    (3 * HOUR, EventRollup3h, LatencyRollup3h),
+    (DAY, DailyEventRollup, DailyLatencyRollup),
+]
 COARSE: list[tuple[int, Table, Table]] = [
-    (3 * HOUR, EventRollup3h.__table__, LatencyRollup3h.__table__),  # type: ignore[attr-defined]
-    (DAY, DailyEventRollup.__table__, DailyLatencyRollup.__table__),  # type: ignore[attr-defined]
+    (size, totals.__table__, latencies.__table__)  # type: ignore[attr-defined]
+    for size, totals, latencies in COARSE_MODELS
 ]
 
 
