@@ -204,7 +204,7 @@ def _rollup_tables(window: Window, hourly: type[Any], coarse: dict[int, type[Any
 def _not_raw(column: Any, window: Window) -> list[ColumnElement[bool]]:
     """Hours of a rollup `column` that are not read from raw events (those straddle a bucket edge)."""
     raw = window.raw_intervals()
-    return [not_(or_(*(and_(column >= hour_of(a), column < b) for a, b in raw)))] if raw else []
+    return [not_(_in_ranges(column, [(hour_of(a), b) for a, b in raw]))] if raw else []
 
 
 def _rollup_hours(column: Any, window: Window) -> list[ColumnElement[bool]]:
@@ -220,10 +220,7 @@ def _rollup_hours(column: Any, window: Window) -> list[ColumnElement[bool]]:
 def _raw_times(window: Window) -> ColumnElement[bool] | None:
     """Events read raw, or None when the rollups answer everything."""
     raw = window.raw_intervals()
-    if not raw:
-        return None
-    created = col(Event.created_at)
-    return or_(*(and_(created >= a, created < b) for a, b in raw))
+    return _in_ranges(col(Event.created_at), raw) if raw else None
 
 
 def _rollup_filter(table: type[RollupTotals] | type[LatencyCounts], flt: EventFilter, dialect: str,
