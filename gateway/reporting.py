@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, not_, or_, true, type_coerce, union_all
@@ -101,6 +102,7 @@ class Window:
             self.increment and self.start is not None and self.end is not None) else []
         return [*inner, *(e for e in (self.start, self.end) if e is not None)]
 
+    @cached_property
     def raw_intervals(self) -> list[tuple[float, float]]:
         """Time ranges read from raw events: the straddling hours after the horizon, merged."""
         low = self.start if self.start is not None else -math.inf
@@ -117,6 +119,7 @@ class Window:
             return [(max(low, self.horizon), high)]
         return merged
 
+    @cached_property
     def coarse(self) -> dict[int, list[tuple[float, float]]]:
         """Time ranges read from each coarser rollup level (block seconds → merged ranges): in each bucket the
         whole blocks of the coarsest level, then of the next in what is left. None when buckets are shorter
@@ -132,19 +135,20 @@ class Window:
         runs: dict[int, list[tuple[float, float]]] = {size: [] for size in COARSE_LEVELS}
         for a, b in spans:
             _cover(a, b, COARSE_LEVELS, runs)
-        raw = self.raw_intervals()
+        raw = self.raw_intervals
         pieces = [piece for level in runs.values() for piece in level]
         if len(pieces) > MAX_COARSE_RANGES or any(a < p_high and p_low < b for a, b in raw for p_low, p_high in pieces):
             return {}
         return {size: level for size, level in runs.items() if level}
 
+    @cached_property
     def hours(self) -> list[tuple[float, float]]:
         """Time ranges read from the hourly rollups (before raw edges are taken out): the window less its
         coarser blocks."""
         low = self.start if self.start is not None else -math.inf
         high = self.end if self.end is not None else math.inf
         pieces = []
-        for block_low, block_high in sorted(piece for level in self.coarse().values() for piece in level):
+        for block_low, block_high in sorted(piece for level in self.coarse.values() for piece in level):
             pieces.append((low, block_low))
             low = block_high
         pieces.append((low, high))
@@ -193,8 +197,8 @@ def _rollup_tables(window: Window, hourly: type[Any], coarse: dict[int, type[Any
     `coarse` tables (by block seconds), other hours inside the window from `hourly`, less the hours read
     from raw events."""
     parts: list[tuple[type[Any], list[ColumnElement[bool]]]] = [
-        (coarse[size], [_in_ranges(col(coarse[size].bucket_start), runs)]) for size, runs in window.coarse().items()]
-    hours = window.hours()
+        (coarse[size], [_in_ranges(col(coarse[size].bucket_start), runs)]) for size, runs in window.coarse.items()]
+    hours = window.hours
     if hours:
         column = col(hourly.bucket_start)
         parts.append((hourly, [_in_ranges(column, hours), *_not_raw(column, window)]))
@@ -203,7 +207,7 @@ def _rollup_tables(window: Window, hourly: type[Any], coarse: dict[int, type[Any
 
 def _not_raw(column: Any, window: Window) -> list[ColumnElement[bool]]:
     """Hours of a rollup `column` that are not read from raw events (those straddle a bucket edge)."""
-    raw = window.raw_intervals()
+    raw = window.raw_intervals
     return [not_(_in_ranges(column, [(hour_of(a), b) for a, b in raw]))] if raw else []
 
 
@@ -219,7 +223,7 @@ def _rollup_hours(column: Any, window: Window) -> list[ColumnElement[bool]]:
 
 def _raw_times(window: Window) -> ColumnElement[bool] | None:
     """Events read raw, or None when the rollups answer everything."""
-    raw = window.raw_intervals()
+    raw = window.raw_intervals
     return _in_ranges(col(Event.created_at), raw) if raw else None
 
 
