@@ -6,6 +6,7 @@ Other keys' `user` field changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -34,11 +35,19 @@ def user_spend_since(engine: Engine, user_id: str, since: float | None) -> float
 
 def limits_of(user: User) -> Key:
     """The user's limits in the shape the key limiter counts, under store names of their own."""
-    return Key(key_id=_PREFIX + user.id, key_hash="", rate_limit_over_time=user.rate_limit_over_time,
-               rate_limit_unit=user.rate_limit_unit, cost_limit_in_usd=user.cost_limit_in_usd,
-               cost_limit_in_usd_over_time=user.cost_limit_in_usd_over_time,
-               cost_limit_in_usd_unit=user.cost_limit_in_usd_unit, max_concurrent_requests=user.max_concurrent_requests,
-               token_limit_over_time=user.token_limit_over_time, token_limit_unit=user.token_limit_unit)
+    return _limits(user.id, user.rate_limit_over_time, user.rate_limit_unit, user.cost_limit_in_usd,
+                   user.cost_limit_in_usd_over_time, user.cost_limit_in_usd_unit, user.max_concurrent_requests,
+                   user.token_limit_over_time, user.token_limit_unit)
+
+
+@functools.lru_cache(maxsize=4096)
+def _limits(user_id: str, rate: int, rate_unit: str, cost: float, cost_over_time: float, cost_unit: str,
+            concurrent: int, tokens: int, token_unit: str) -> Key:
+    """One (read-only) Key per user and set of limits: building a SQLModel object costs ~130 µs, and a
+    request of a vouched-for user needs it twice on the proxy path. A changed limit is a new cache entry."""
+    return Key(key_id=_PREFIX + user_id, key_hash="", rate_limit_over_time=rate, rate_limit_unit=rate_unit,
+               cost_limit_in_usd=cost, cost_limit_in_usd_over_time=cost_over_time, cost_limit_in_usd_unit=cost_unit,
+               max_concurrent_requests=concurrent, token_limit_over_time=tokens, token_limit_unit=token_unit)
 
 
 class UserLimits:
