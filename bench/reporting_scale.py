@@ -50,11 +50,11 @@ INSERT INTO events (id, created_at, key_id, tags, provider, model, path, method,
                     prompt_token_count, completion_token_count, cost_in_usd, latency_in_ms, cache_hit, upstream,
                     error, custom_id, user_id)
 SELECT md5(%(seed)s || ':' || g)::uuid::text, %(now)s - t * 2592000, (%(keys)s::text[])[k],
-       (%(tags)s::text[])[k]::json, 'llama-cpp-root', (ARRAY['dictalm', 'smollm', 'gpt-4o-mini'])[m],
+       (%(tags)s::text[])[k]::json, 'llama-cpp-root', (%(models)s::text[])[m],
        '/v1/chat/completions', 'POST', '', CASE WHEN s < 0.95 THEN 200 ELSE (ARRAY[429, 499, 500])[e] END,
        st < 0.5, p, c, (p + 2 * c) * 1e-6, exp(6.5 + 0.8 * sqrt(-2 * ln(1 - u1)) * cos(2 * pi() * u2)), ch < 0.05,
        'http://127.0.0.1:5002', '', '', ''
-FROM (SELECT g, random() AS t, 1 + floor(random() * %(n_keys)s)::int AS k, 1 + floor(random() * 3)::int AS m,
+FROM (SELECT g, random() AS t, 1 + floor(random() * %(n_keys)s)::int AS k, 1 + floor(random() * %(n_models)s)::int AS m,
              random() AS s, 1 + floor(random() * 3)::int AS e, random() AS st,
              10 + floor(random() * 2991)::int AS p, 1 + floor(random() * 1500)::int AS c,
              random() AS u1, random() AS u2, random() AS ch
@@ -79,7 +79,7 @@ def bulk_load(url: str, n: int, keys: list[str], now: float) -> tuple[float, flo
         for low in range(1, n + 1, LOAD_BATCH):
             high = min(n, low + LOAD_BATCH - 1)
             conn.execute(_GENERATE, {"seed": "bench", "now": now, "keys": keys, "tags": tags, "n_keys": len(keys),
-                                     "low": low, "high": high})
+                                     "models": MODELS, "n_models": len(MODELS), "low": low, "high": high})
             print(f"  {high:,} events inserted, {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
         for _name, sql in indexes:
             conn.execute(sql)
