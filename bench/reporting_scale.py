@@ -58,7 +58,7 @@ FROM (SELECT g, random() AS t, 1 + floor(random() * %(n_keys)s)::int AS k, 1 + f
              random() AS s, 1 + floor(random() * 3)::int AS e, random() AS st,
              10 + floor(random() * 2991)::int AS p, 1 + floor(random() * 1500)::int AS c,
              random() AS u1, random() AS u2, random() AS ch
-      FROM generate_series(%(low)s, %(high)s) g OFFSET 0) r
+      FROM generate_series(%(low)s::int, %(high)s::int) g OFFSET 0) r
 """
 
 
